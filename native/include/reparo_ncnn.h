@@ -57,6 +57,12 @@ inline int reparo_ncnn_load_model_bounded(ncnn_net_t net, const unsigned char* d
     return ret == 0 ? REPARO_NCNN_LOAD_OK : REPARO_NCNN_LOAD_FAILED;
 }
 
+/* Light mode frees each intermediate blob as soon as no later layer needs it (ncnn's default). */
+inline void reparo_ncnn_option_set_lightmode(ncnn_option_t opt, int enable)
+{
+    ((ncnn::Option*)opt)->lightmode = enable != 0;  // c_api.cpp: an ncnn_option_t is an Option*
+}
+
 /* Number of logical CPUs ncnn sees. */
 inline int reparo_ncnn_cpu_count()
 {

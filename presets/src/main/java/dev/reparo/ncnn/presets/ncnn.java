@@ -23,7 +23,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
         value = {"linux-x86_64", "linux-arm64"},
         compiler = "cpp11",
         include = {"c_api.h", "reparo_ncnn.h"},
-        link = {"ncnn", "gomp", "pthread"}))
+        link = {"pthread", "gomp", "ncnn"}))  // JavaCPP passes these in reverse order
 public class ncnn implements InfoMapper {
   private static final String[] HANDLES = {
     "allocator", "option", "mat", "blob", "paramdict", "datareader", "modelbin", "layer", "net",

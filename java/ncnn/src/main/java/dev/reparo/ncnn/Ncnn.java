@@ -1,0 +1,135 @@
+package dev.reparo.ncnn;
+
+import static dev.reparo.ncnn.global.ncnn.ncnn_mat_destroy;
+import static dev.reparo.ncnn.global.ncnn.ncnn_mat_from_pixels_resize;
+import static dev.reparo.ncnn.global.ncnn.ncnn_option_create;
+import static dev.reparo.ncnn.global.ncnn.ncnn_option_destroy;
+import static dev.reparo.ncnn.global.ncnn.ncnn_option_get_num_threads;
+import static dev.reparo.ncnn.global.ncnn.ncnn_version;
+import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_cpu_count;
+import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_cpu_supports;
+import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_physical_cpu_count;
+
+import dev.reparo.InvalidInputException;
+import dev.reparo.ReparoException;
+import dev.reparo.Tensor;
+import dev.reparo.ncnn.bridge.ncnn_allocator;
+import dev.reparo.ncnn.bridge.ncnn_mat;
+import dev.reparo.ncnn.bridge.ncnn_option;
+import java.util.List;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+
+/** The ncnn runtime in this process: its version, the CPU it sees, pixel conversion. Thread-safe. */
+public final class Ncnn {
+  /** CPU features ncnn can dispatch to, by the names of ncnn's {@code cpu_support_*} probes. */
+  private static final List<String> FEATURES = List.of(
+      "x86_avx", "x86_fma", "x86_f16c", "x86_avx2", "x86_avx_vnni", "x86_avx512", "x86_avx512_vnni",
+      "x86_avx512_bf16", "x86_avx512_fp16", "arm_neon", "arm_vfpv4", "arm_asimdhp", "arm_asimddp",
+      "arm_asimdfhm", "arm_bf16", "arm_i8mm", "arm_sve", "arm_sve2");
+  /** Largest width or height accepted for pixel input; keeps w*h*4 well inside an int. */
+  static final int MAX_SIDE = 16384;
+
+  private static volatile boolean loaded;
+
+  private Ncnn() {}
+
+  /**
+   * Loads the JNI library (ncnn linked in) from the platform jar on the classpath.
+   *
+   * @throws ReparoException saying which jar is missing when this platform has no native library
+   */
+  static void ensureLoaded() {
+    if (loaded) {
+      return;
+    }
+    synchronized (Ncnn.class) {
+      if (loaded) {
+        return;
+      }
+      try {
+        Loader.load(dev.reparo.ncnn.global.ncnn.class);
+      } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+        throw new ReparoException("the ncnn native library for " + Loader.getPlatform()
+            + " could not be loaded: put reparo-ncnn-preset-<version>-" + Loader.getPlatform()
+            + ".jar on the classpath (" + e.getMessage() + ")", e);
+      }
+      loaded = true;
+    }
+  }
+
+  /** ncnn's version string, e.g. {@code 1.0.20261020}. */
+  public static String version() {
+    ensureLoaded();
+    return ncnn_version().getString();
+  }
+
+  /** Logical CPUs ncnn sees. */
+  public static int cpuCount() {
+    ensureLoaded();
+    return reparo_ncnn_cpu_count();
+  }
+
+  /** Physical cores ncnn sees. */
+  public static int physicalCpuCount() {
+    ensureLoaded();
+    return reparo_ncnn_physical_cpu_count();
+  }
+
+  /** Threads ncnn uses per inference when {@link NcnnOptions#threads()} is 0. */
+  public static int defaultThreads() {
+    ensureLoaded();
+    ncnn_option opt = ncnn_option_create();
+    try {
+      return ncnn_option_get_num_threads(opt);
+    } finally {
+      ncnn_option_destroy(opt);
+    }
+  }
+
+  /** The instruction-set extensions ncnn detected on this CPU and will dispatch to. */
+  public static List<String> cpuFeatures() {
+    ensureLoaded();
+    return FEATURES.stream().filter(f -> reparo_ncnn_cpu_supports(f) == 1).toList();
+  }
+
+  /**
+   * Converts interleaved 8-bit pixels to a float tensor [C, targetHeight, targetWidth] with
+   * ncnn's bilinear resize; values stay in 0..255 and channels keep the input order.
+   *
+   * @param stride bytes per row, at least {@code width * format.channels()}
+   * @throws InvalidInputException if a size is out of range or {@code pixels} is too short
+   */
+  public static Tensor fromPixelsResize(byte[] pixels, PixelFormat format, int width, int height, int stride,
+      int targetWidth, int targetHeight) {
+    checkSide("width", width);
+    checkSide("height", height);
+    checkSide("target width", targetWidth);
+    checkSide("target height", targetHeight);
+    if (stride < width * format.channels()) {
+      throw new InvalidInputException("stride " + stride + " is less than width * channels = "
+          + width * format.channels());
+    }
+    long needed = (long) stride * (height - 1) + (long) width * format.channels();
+    if (pixels.length < needed) {
+      throw new InvalidInputException(width + "x" + height + " " + format + " pixels with stride " + stride
+          + " need " + needed + " bytes, got " + pixels.length);
+    }
+    ensureLoaded();
+    try (BytePointer native_ = new BytePointer(pixels)) {
+      ncnn_mat mat = ncnn_mat_from_pixels_resize(native_, format.ncnnType, width, height, stride,
+          targetWidth, targetHeight, (ncnn_allocator) null);
+      try {
+        return Mats.toTensor(mat, "pixels");
+      } finally {
+        ncnn_mat_destroy(mat);
+      }
+    }
+  }
+
+  private static void checkSide(String what, int value) {
+    if (value < 1 || value > MAX_SIDE) {
+      throw new InvalidInputException(what + " must be 1.." + MAX_SIDE + ", got " + value);
+    }
+  }
+}
