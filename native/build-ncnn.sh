@@ -55,8 +55,10 @@ if [ -z "$platform" ]; then
 fi
 options="$REPARO_ROOT/cmake/ncnn-options.cmake"
 compiler_cxx=${CXX:-c++}
+# ncnn's CMakeLists stamps the library with today's date unless told its release number.
+release_flags=(-DNCNN_VERSION="${NCNN_VERSION##*.}")
 key=$( {
-  echo "$NCNN_VERSION $NCNN_SHA256 $platform"
+  echo "$NCNN_VERSION $NCNN_SHA256 $platform ${release_flags[*]}"
   "$compiler_cxx" --version 2>/dev/null | head -n 1
   cat "$options"
   [ -z "$toolchain" ] || cat "$toolchain"
@@ -85,7 +87,7 @@ fi
 
 log="$dir/build.log"
 note "building ncnn $NCNN_VERSION for $platform with $jobs jobs (log: $log); a cold build takes a while"
-configure=(cmake "${generator[@]}" -S "$src" -B "$dir/build" -C "$options"
+configure=(cmake "${generator[@]}" -S "$src" -B "$dir/build" -C "$options" "${release_flags[@]}"
            -DCMAKE_INSTALL_PREFIX="$prefix")
 [ -z "$toolchain" ] || configure+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
 if ! "${configure[@]}" >"$log" 2>&1; then

@@ -125,6 +125,19 @@ class NcnnModelTest {
     }
   }
 
+  /** A weightless model shipped as classpath resources: ReLU with slope 0.5 on negatives. */
+  @Test
+  void loadsFromClasspathResources() {
+    try (NcnnModel model = NcnnModel.fromResources("/models/leaky.param", "/models/leaky.bin",
+        NcnnOptions.defaults())) {
+      Tensor y = model.run(Map.of("in0", Tensor.of(new float[] {-4, -1, 0, 3}, 4))).get("out0");
+      assertArrayEquals(new float[] {-2, -0.5f, 0, 3}, y.data());
+    }
+    var e = assertThrows(ModelFormatException.class,
+        () -> NcnnModel.fromResources("/models/none.param", "/models/none.bin", NcnnOptions.defaults()));
+    assertTrue(e.getMessage().contains("/models/none.param"), e.getMessage());
+  }
+
   @Test
   void truncatedBinIsRejectedNamingTheFile(@TempDir Path dir) throws Exception {
     TwoBranch t = TwoBranch.make(3, 1);

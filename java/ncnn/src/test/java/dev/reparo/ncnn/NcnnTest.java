@@ -22,6 +22,21 @@ class NcnnTest {
     assertTrue(Ncnn.defaultThreads() >= 1);
   }
 
+  /** Built from native/ncnn.lock, the library must report that release, not its build date. */
+  @Test
+  void reportsThePinnedReleaseWhenBuiltFromSource() throws Exception {
+    String home = System.getProperty("reparo.ncnn.home", "");
+    String version = Ncnn.version();
+    if (home.isEmpty()) {
+      String lock = Files.readString(Path.of(System.getProperty("reparo.ncnn.lock")));
+      String pinned = lock.lines().filter(l -> l.startsWith("NCNN_VERSION=")).findFirst().orElseThrow()
+          .substring("NCNN_VERSION=".length());
+      assertEquals(pinned, version);
+    } else {
+      assertTrue(version.matches("\\d+\\.\\d+\\.\\d+"), "preinstalled ncnn at " + home + ": " + version);
+    }
+  }
+
   /** The kernel's own view of the CPU is the oracle for what ncnn detected. */
   @Test
   void detectedFeaturesAgreeWithProcCpuinfo() throws Exception {
