@@ -87,22 +87,20 @@ public final class NcnnSession implements AutoCloseable {
     }
   }
 
-  /** Input layers may declare w (0), h (1), c (2); a declared, non-zero size must match. */
+  /** Input layers may declare w (param 0), h (1) and c (2); a declared, non-zero size must match. */
   private void checkDeclaredShape(String name, Tensor value) {
+    int[] s = value.shape();
+    int rank = s.length;
     for (NcnnParam.Layer layer : model.param().inputs()) {
       if (!layer.tops().contains(name)) {
         continue;
       }
-      int[] declared = {layer.intParam(2, 0), layer.intParam(1, 0), layer.intParam(0, 0)}; // c, h, w
-      int[] s = value.shape();
-      int[] chw = new int[3];
-      for (int i = 0; i < 3 && i < s.length; i++) {
-        chw[2 - i] = s[s.length - 1 - i];
-      }
-      for (int i = 0; i < 3; i++) {
-        if (declared[i] > 0 && s.length >= 3 - i && chw[i] != declared[i]) {
+      int[] declaredWhc = {layer.intParam(0, 0), layer.intParam(1, 0), layer.intParam(2, 0)};
+      for (int axis = 0; axis < 3 && axis < rank; axis++) {
+        int declared = declaredWhc[axis];
+        if (declared > 0 && s[rank - 1 - axis] != declared) {
           throw new InvalidInputException("input '" + name + "' of model " + model.name() + " has shape "
-              + Arrays.toString(s) + " but its Input layer declares [c, h, w] = " + Arrays.toString(declared)
+              + Arrays.toString(s) + " but its Input layer declares (w, h, c) = " + Arrays.toString(declaredWhc)
               + " (0 = any)");
         }
       }
