@@ -1,0 +1,1 @@
+"""PyTorch definitions of the models Reparo's graph passes are tested against (see tools/README.md)."""
