@@ -1,0 +1,34 @@
+package dev.reparo.graph;
+
+import dev.reparo.ReparoException;
+import java.util.List;
+
+/** A graph uses an operator Reparo cannot handle. The message names the node and lists what is. */
+public class UnsupportedOpException extends ReparoException {
+  private static final long serialVersionUID = 1L;
+
+  private final String nodeName;
+  private final String opType;
+  private final String domain;
+
+  public UnsupportedOpException(Node node, List<String> supportedOps) {
+    super(node.describe() + ": unsupported operator "
+        + (node.domain().isEmpty() ? "" : node.domain() + ":") + node.opType()
+        + "; Reparo supports " + String.join(", ", supportedOps));
+    this.nodeName = node.name();
+    this.opType = node.opType();
+    this.domain = node.domain();
+  }
+
+  public String nodeName() {
+    return nodeName;
+  }
+
+  public String opType() {
+    return opType;
+  }
+
+  public String domain() {
+    return domain;
+  }
+}
