@@ -1,0 +1,176 @@
+package dev.reparo.image;
+
+import com.twelvemonkeys.imageio.metadata.Directory;
+import com.twelvemonkeys.imageio.metadata.Entry;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
+import dev.reparo.InvalidInputException;
+import java.awt.Graphics2D;
+import java.awt.geom.AffineTransform;
+import java.awt.image.AffineTransformOp;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.IIOException;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes encoded images (JPEG incl. CMYK, PNG, GIF's first frame, BMP, and whatever other ImageIO
+ * plugins are present) into 8-bit BGR {@link BufferedImage}s ({@code TYPE_3BYTE_BGR}) upright as
+ * the camera's EXIF orientation says. Grayscale, palette and 16-bit images are converted; alpha is
+ * dropped (the colour under it is kept, as OpenCV's {@code imread} does).
+ *
+ * <p>Memory is bounded: an image with more than {@link #MAX_PIXELS} pixels is decoded with
+ * subsampling (every n-th pixel), so a 30 000 × 30 000 image costs no more than a 50-megapixel
+ * one. Anything that is not a decodable image is an {@link InvalidInputException} naming the
+ * source. Stateless and thread-safe.
+ */
+public final class ImageLoader {
+  /** Largest decoded size in pixels; larger images are subsampled while decoding. */
+  public static final long MAX_PIXELS = 50_000_000L;
+
+  private ImageLoader() {}
+
+  public static BufferedImage read(Path file) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new InvalidInputException(file + ": no such image file");
+    }
+    return read(bytes, file.toString());
+  }
+
+  /** Decodes {@code encoded}; {@code source} names it in error messages. */
+  public static BufferedImage read(byte[] encoded, String source) {
+    return read(encoded, source, MAX_PIXELS);
+  }
+
+  static BufferedImage read(byte[] encoded, String source, long maxPixels) {
+    if (encoded.length == 0) {
+      throw new InvalidInputException(source + ": empty file, not an image");
+    }
+    BufferedImage decoded;
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new InvalidInputException(source + ": not a recognised image format");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        decoded = decode(reader, source, maxPixels);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IIOException | IndexOutOfBoundsException | IllegalArgumentException | NegativeArraySizeException e) {
+      throw new InvalidInputException(source + ": cannot decode image: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new InvalidInputException(source + ": cannot read image: " + e.getMessage(), e);
+    }
+    if (decoded == null) {
+      throw new InvalidInputException(source + ": image has no frames");
+    }
+    BufferedImage bgr = toBgr(decoded);
+    int orientation = exifOrientation(encoded);
+    return orientation <= 1 ? bgr : orient(bgr, orientation);
+  }
+
+  private static BufferedImage decode(ImageReader reader, String source, long maxPixels) throws IOException {
+    int w = reader.getWidth(0);
+    int h = reader.getHeight(0);
+    if (w <= 0 || h <= 0) {
+      throw new InvalidInputException(source + ": image has no pixels (" + w + "x" + h + ")");
+    }
+    ImageReadParam param = reader.getDefaultReadParam();
+    long pixels = (long) w * h;
+    if (pixels > maxPixels) {
+      int step = (int) Math.ceil(Math.sqrt((double) pixels / maxPixels));
+      param.setSourceSubsampling(step, step, 0, 0);
+    }
+    return reader.read(0, param);
+  }
+
+  /** Converts any decoded raster to 8-bit BGR; images already in that layout are returned as is. */
+  static BufferedImage toBgr(BufferedImage in) {
+    if (in.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+      return in;
+    }
+    BufferedImage out = new BufferedImage(in.getWidth(), in.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+    if (in.getColorModel().hasAlpha()) {
+      // Drop alpha without compositing: copy the colour a row at a time.
+      int[] row = new int[in.getWidth()];
+      for (int y = 0; y < in.getHeight(); y++) {
+        in.getRGB(0, y, row.length, 1, row, 0, row.length);
+        out.setRGB(0, y, row.length, 1, row, 0, row.length);
+      }
+    } else {
+      Graphics2D g = out.createGraphics();
+      try {
+        g.drawImage(in, 0, 0, null);
+      } finally {
+        g.dispose();
+      }
+    }
+    return out;
+  }
+
+  /** The EXIF orientation tag (1–8) of a JPEG, or 1 when there is none or it cannot be read. */
+  static int exifOrientation(byte[] encoded) {
+    if (encoded.length < 4 || (encoded[0] & 0xff) != 0xFF || (encoded[1] & 0xff) != 0xD8) {
+      return 1;
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      List<JPEGSegment> segments = JPEGSegmentUtil.readSegments(in, 0xFFE1, "Exif");
+      if (segments.isEmpty()) {
+        return 1;
+      }
+      InputStream data = segments.get(0).data();
+      data.read(); // the pad byte after "Exif\0"
+      try (ImageInputStream exif = ImageIO.createImageInputStream(data)) {
+        Directory dir = new TIFFReader().read(exif);
+        Entry e = dir.getEntryById(TIFF.TAG_ORIENTATION);
+        if (e != null && e.getValue() instanceof Number n && n.intValue() >= 1 && n.intValue() <= 8) {
+          return n.intValue();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Broken EXIF does not make a broken image: keep the pixels as stored.
+    }
+    return 1;
+  }
+
+  /** Applies EXIF orientation {@code o} (2–8): mirrors and quarter turns so the image is upright. */
+  static BufferedImage orient(BufferedImage img, int o) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    AffineTransform t = new AffineTransform();
+    switch (o) {
+      case 2 -> { t.translate(w, 0); t.scale(-1, 1); }
+      case 3 -> { t.translate(w, h); t.rotate(Math.PI); }
+      case 4 -> { t.translate(0, h); t.scale(1, -1); }
+      case 5 -> { t.rotate(-Math.PI / 2); t.scale(-1, 1); }
+      case 6 -> { t.translate(h, 0); t.rotate(Math.PI / 2); }
+      case 7 -> { t.scale(-1, 1); t.translate(-h, 0); t.translate(0, w); t.rotate(3 * Math.PI / 2); }
+      case 8 -> { t.translate(0, w); t.rotate(3 * Math.PI / 2); }
+      default -> {
+        return img;
+      }
+    }
+    boolean swap = o >= 5;
+    BufferedImage out = new BufferedImage(swap ? h : w, swap ? w : h, BufferedImage.TYPE_3BYTE_BGR);
+    new AffineTransformOp(t, AffineTransformOp.TYPE_NEAREST_NEIGHBOR).filter(img, out);
+    return out;
+  }
+}

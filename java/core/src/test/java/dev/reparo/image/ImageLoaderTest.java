@@ -1,0 +1,162 @@
+package dev.reparo.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.InvalidInputException;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class ImageLoaderTest {
+  private static byte[] encode(BufferedImage img, String format) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(img, format, out), "no writer for " + format);
+    return out.toByteArray();
+  }
+
+  /** A w×h image whose left half is red and right half blue. */
+  private static BufferedImage halves(int w, int h) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = img.createGraphics();
+    g.setColor(Color.RED);
+    g.fillRect(0, 0, w / 2, h);
+    g.setColor(Color.BLUE);
+    g.fillRect(w / 2, 0, w - w / 2, h);
+    g.dispose();
+    return img;
+  }
+
+  /** Inserts an EXIF APP1 segment holding only the orientation tag right after the JPEG's SOI. */
+  private static byte[] withOrientation(byte[] jpeg, int orientation) {
+    ByteBuffer tiff = ByteBuffer.allocate(26).order(ByteOrder.LITTLE_ENDIAN);
+    tiff.put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt(8); // header, IFD0 at 8
+    tiff.putShort((short) 1); // one entry
+    tiff.putShort((short) 274).putShort((short) 3).putInt(1).putShort((short) orientation).putShort((short) 0);
+    tiff.putInt(0); // no next IFD
+    byte[] payload = new byte[6 + tiff.capacity()];
+    System.arraycopy("Exif\0\0".getBytes(), 0, payload, 0, 6);
+    System.arraycopy(tiff.array(), 0, payload, 6, tiff.capacity());
+    int len = payload.length + 2;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(0xFF);
+    out.write(0xD8);
+    out.write(0xFF);
+    out.write(0xE1);
+    out.write(len >> 8);
+    out.write(len & 0xff);
+    out.writeBytes(payload);
+    out.write(jpeg, 2, jpeg.length - 2);
+    return out.toByteArray();
+  }
+
+  private static boolean reddish(BufferedImage img, int x, int y) {
+    Color c = new Color(img.getRGB(x, y));
+    return c.getRed() > 200 && c.getBlue() < 60;
+  }
+
+  @Test
+  void decodesJpegToBgr() throws IOException {
+    BufferedImage img = ImageLoader.read(encode(halves(40, 20), "jpg"), "halves.jpg");
+    assertEquals(BufferedImage.TYPE_3BYTE_BGR, img.getType());
+    assertEquals(40, img.getWidth());
+    assertTrue(reddish(img, 5, 10) && !reddish(img, 35, 10));
+  }
+
+  @Test
+  void honoursExifOrientation() throws IOException {
+    byte[] jpeg = encode(halves(40, 20), "jpg");
+    // 6: rotate 90° clockwise to display; the stored left half becomes the top half.
+    BufferedImage six = ImageLoader.read(withOrientation(jpeg, 6), "six.jpg");
+    assertEquals(20, six.getWidth());
+    assertEquals(40, six.getHeight());
+    assertTrue(reddish(six, 10, 5) && !reddish(six, 10, 35));
+    // 8: rotate 270° clockwise; the stored left half becomes the bottom half.
+    BufferedImage eight = ImageLoader.read(withOrientation(jpeg, 8), "eight.jpg");
+    assertTrue(!reddish(eight, 10, 5) && reddish(eight, 10, 35));
+    // 3: upside down; the left half ends up right.
+    BufferedImage three = ImageLoader.read(withOrientation(jpeg, 3), "three.jpg");
+    assertEquals(40, three.getWidth());
+    assertTrue(!reddish(three, 5, 10) && reddish(three, 35, 10));
+    // 2: mirrored; 1: as stored.
+    assertTrue(reddish(ImageLoader.read(withOrientation(jpeg, 2), "two.jpg"), 35, 10));
+    assertTrue(reddish(ImageLoader.read(withOrientation(jpeg, 1), "one.jpg"), 5, 10));
+    assertEquals(6, ImageLoader.exifOrientation(withOrientation(jpeg, 6)));
+  }
+
+  @Test
+  void everyOrientationIsAPermutationOfThePixels() {
+    BufferedImage src = new BufferedImage(3, 2, BufferedImage.TYPE_3BYTE_BGR);
+    for (int i = 0; i < 6; i++) {
+      src.setRGB(i % 3, i / 3, (i + 1) * 0x101010);
+    }
+    // Expected display grids (row-major values 1..6 of the stored 3x2 image), from the EXIF spec's
+    // definition of each orientation.
+    int[][] expected = {
+        null, null,
+        {3, 2, 1, 6, 5, 4}, // 2 mirror
+        {6, 5, 4, 3, 2, 1}, // 3 rotate 180
+        {4, 5, 6, 1, 2, 3}, // 4 flip
+        {1, 4, 2, 5, 3, 6}, // 5 transpose
+        {4, 1, 5, 2, 6, 3}, // 6 rotate 90 cw
+        {6, 3, 5, 2, 4, 1}, // 7 transverse
+        {3, 6, 2, 5, 1, 4}, // 8 rotate 270 cw
+    };
+    for (int o = 2; o <= 8; o++) {
+      BufferedImage out = ImageLoader.orient(src, o);
+      int[] got = new int[6];
+      for (int i = 0; i < 6; i++) {
+        got[i] = (out.getRGB(i % out.getWidth(), i / out.getWidth()) & 0xff) / 0x10;
+      }
+      assertEquals(Arrays.toString(expected[o]), Arrays.toString(got), "orientation " + o);
+    }
+  }
+
+  @Test
+  void convertsGrayAlphaAnd16Bit() throws IOException {
+    BufferedImage gray = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+    gray.getRaster().setSample(1, 1, 0, 200);
+    BufferedImage g = ImageLoader.read(encode(gray, "png"), "gray.png");
+    assertEquals(new Color(200, 200, 200).getRGB(), g.getRGB(1, 1));
+
+    BufferedImage argb = new BufferedImage(4, 4, BufferedImage.TYPE_INT_ARGB);
+    argb.setRGB(2, 2, 0x00_10_80_F0); // fully transparent, colour kept
+    BufferedImage a = ImageLoader.read(encode(argb, "png"), "alpha.png");
+    assertEquals(BufferedImage.TYPE_3BYTE_BGR, a.getType());
+    assertEquals(0xFF_10_80_F0, a.getRGB(2, 2));
+
+    BufferedImage deep = new BufferedImage(4, 4, BufferedImage.TYPE_USHORT_GRAY);
+    deep.getRaster().setSample(0, 0, 0, 65535);
+    BufferedImage d = ImageLoader.read(encode(deep, "png"), "deep.png");
+    assertEquals(BufferedImage.TYPE_3BYTE_BGR, d.getType());
+    assertEquals(255, d.getRGB(0, 0) & 0xff);
+  }
+
+  @Test
+  void subsamplesHugeImagesWhileDecoding() throws IOException {
+    BufferedImage big = halves(400, 300);
+    BufferedImage small = ImageLoader.read(encode(big, "png"), "big.png", 400 * 300 / 4);
+    assertEquals(200, small.getWidth());
+    assertEquals(150, small.getHeight());
+    assertTrue(reddish(small, 10, 10) && !reddish(small, 190, 10));
+  }
+
+  @Test
+  void rejectsWhatIsNotAnImage() throws IOException {
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> ImageLoader.read(new byte[0], "empty.jpg"));
+    assertTrue(e.getMessage().startsWith("empty.jpg: empty file"), e.getMessage());
+    e = assertThrows(InvalidInputException.class, () -> ImageLoader.read("not an image at all".getBytes(), "text.png"));
+    assertTrue(e.getMessage().startsWith("text.png: not a recognised image format"), e.getMessage());
+    byte[] png = encode(halves(64, 64), "png");
+    e = assertThrows(InvalidInputException.class, () -> ImageLoader.read(Arrays.copyOf(png, png.length / 2), "cut.png"));
+    assertTrue(e.getMessage().startsWith("cut.png: cannot"), e.getMessage());
+  }
+}
