@@ -1,0 +1,195 @@
+package dev.reparo.detect;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.ModelFormatException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a detector needs to know about its model beyond the weights: class names, the head's
+ * strides and anchors, the input size, and how pixels are normalised. Read from ONNX
+ * {@code metadata_props} (or the {@code metadata} object of a converted model's {@code model.json});
+ * every value is JSON:
+ *
+ * <pre>
+ *   names           ["circle", "square", ...]   (also Ultralytics' {0: 'person', 1: 'bicycle'})
+ *   strides         [8, 16, 32]
+ *   anchors         [[10,13, 16,30, 33,23], ...]  or  [[[10,13],[16,30],[33,23]], ...]
+ *   input_size      [320, 320]  (height, width)  or  320
+ *   letterbox_fill  114                          (optional, default 114)
+ *   normalization   {"scale": 0.003921568627451, "color": "RGB"}  (optional, this default)
+ * </pre>
+ *
+ * Immutable and thread-safe.
+ */
+public record ModelMetadata(List<String> names, int[] strides, float[][][] anchors, int inputHeight, int inputWidth,
+    float letterboxFill, float scale, boolean rgb) {
+  public static final String NAMES = "names";
+  public static final String STRIDES = "strides";
+  public static final String ANCHORS = "anchors";
+  public static final String INPUT_SIZE = "input_size";
+  public static final String LETTERBOX_FILL = "letterbox_fill";
+  public static final String NORMALIZATION = "normalization";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern PY_DICT_ENTRY = Pattern.compile("(\\d+)\\s*:\\s*(['\"])(.*?)\\2");
+
+  public ModelMetadata {
+    names = List.copyOf(names);
+    strides = strides.clone();
+    anchors = anchors.clone();
+  }
+
+  /** The detection head these facts describe. */
+  public YoloHead head() {
+    return YoloHead.of(names.size(), strides, anchors);
+  }
+
+  /** Metadata as JSON values, keyed as in the class comment (the form {@link #parse} reads). */
+  public Map<String, String> toProperties() {
+    Map<String, String> p = new LinkedHashMap<>();
+    try {
+      p.put(NAMES, JSON.writeValueAsString(names));
+      p.put(STRIDES, JSON.writeValueAsString(strides));
+      p.put(ANCHORS, JSON.writeValueAsString(anchors));
+      p.put(INPUT_SIZE, JSON.writeValueAsString(new int[] {inputHeight, inputWidth}));
+      p.put(LETTERBOX_FILL, JSON.writeValueAsString(letterboxFill));
+      p.put(NORMALIZATION, JSON.writeValueAsString(Map.of("scale", scale, "color", rgb ? "RGB" : "BGR")));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return p;
+  }
+
+  /**
+   * Reads metadata from {@code props}; {@code overrides} (same keys, may be empty) win over it.
+   *
+   * @param source names the model in error messages
+   * @throws ModelFormatException naming the missing or malformed key and how to supply it
+   */
+  public static ModelMetadata parse(Map<String, String> props, Map<String, String> overrides, String source) {
+    Map<String, String> all = new LinkedHashMap<>(props);
+    all.putAll(overrides);
+    List<String> names = parseNames(require(all, NAMES, source), source);
+    int[] strides = ints(json(all, STRIDES, source), STRIDES, source);
+    float[][][] anchors = parseAnchors(json(all, ANCHORS, source), strides.length, source);
+    int[] size = all.containsKey(INPUT_SIZE) ? ints(json(all, INPUT_SIZE, source), INPUT_SIZE, source) : new int[] {640};
+    if (size.length == 0 || size.length > 2 || size[0] <= 0 || size[size.length - 1] <= 0) {
+      throw bad(source, INPUT_SIZE, "must be [height, width] or one positive size");
+    }
+    float fill = all.containsKey(LETTERBOX_FILL) ? (float) json(all, LETTERBOX_FILL, source).asDouble(114) : 114f;
+    float scale = 1f / 255;
+    boolean rgb = true;
+    if (all.containsKey(NORMALIZATION)) {
+      JsonNode n = json(all, NORMALIZATION, source);
+      scale = (float) n.path("scale").asDouble(scale);
+      String color = n.path("color").asText("RGB");
+      if (!color.equals("RGB") && !color.equals("BGR")) {
+        throw bad(source, NORMALIZATION, "color must be \"RGB\" or \"BGR\", got \"" + color + "\"");
+      }
+      rgb = color.equals("RGB");
+    }
+    return new ModelMetadata(names, strides, anchors, size[0], size[size.length - 1], fill, scale, rgb);
+  }
+
+  private static String require(Map<String, String> all, String key, String source) {
+    String v = all.get(key);
+    if (v == null) {
+      throw new ModelFormatException(source + ": model metadata has no '" + key + "'; add it to the ONNX "
+          + "metadata_props (JSON value, see ModelMetadata) or pass it as a DetectorOptions override ("
+          + "--meta " + key + "=... on the command line)");
+    }
+    return v;
+  }
+
+  private static JsonNode json(Map<String, String> all, String key, String source) {
+    String v = require(all, key, source);
+    try {
+      return JSON.readTree(v);
+    } catch (JsonProcessingException e) {
+      throw bad(source, key, "is not valid JSON: " + v);
+    }
+  }
+
+  private static List<String> parseNames(String v, String source) {
+    String t = v.strip();
+    if (t.startsWith("{")) {
+      // Ultralytics writes a Python dict literal: {0: 'person', 1: 'bicycle'}.
+      Map<Integer, String> byId = new TreeMap<>();
+      Matcher m = PY_DICT_ENTRY.matcher(t);
+      while (m.find()) {
+        byId.put(Integer.parseInt(m.group(1)), m.group(3));
+      }
+      List<String> names = new ArrayList<>(byId.values());
+      if (names.isEmpty() || !byId.keySet().equals(new java.util.TreeSet<>(java.util.stream.IntStream
+          .range(0, names.size()).boxed().toList()))) {
+        throw bad(source, NAMES, "dict must map 0..N-1 to names: " + v);
+      }
+      return names;
+    }
+    try {
+      JsonNode n = JSON.readTree(t);
+      if (!n.isArray() || n.isEmpty()) {
+        throw bad(source, NAMES, "must be a non-empty JSON list of class names");
+      }
+      List<String> names = new ArrayList<>();
+      n.forEach(e -> names.add(e.asText()));
+      return names;
+    } catch (JsonProcessingException e) {
+      throw bad(source, NAMES, "is not valid JSON: " + v);
+    }
+  }
+
+  private static float[][][] parseAnchors(JsonNode n, int scales, String source) {
+    if (!n.isArray() || n.size() != scales) {
+      throw bad(source, ANCHORS, "must list one entry per stride (" + scales + "), got " + n);
+    }
+    float[][][] out = new float[scales][][];
+    for (int s = 0; s < scales; s++) {
+      List<Float> flat = new ArrayList<>();
+      for (JsonNode e : n.get(s)) {
+        if (e.isArray()) {
+          e.forEach(v -> flat.add((float) v.asDouble()));
+        } else {
+          flat.add((float) e.asDouble());
+        }
+      }
+      if (flat.isEmpty() || flat.size() % 2 != 0) {
+        throw bad(source, ANCHORS, "scale " + s + " must hold (w, h) pairs, got " + n.get(s));
+      }
+      out[s] = new float[flat.size() / 2][];
+      for (int a = 0; a < flat.size() / 2; a++) {
+        out[s][a] = new float[] {flat.get(2 * a), flat.get(2 * a + 1)};
+      }
+    }
+    return out;
+  }
+
+  private static int[] ints(JsonNode n, String key, String source) {
+    if (n.isInt()) {
+      return new int[] {n.asInt()};
+    }
+    if (!n.isArray()) {
+      throw bad(source, key, "must be a JSON list of integers, got " + n);
+    }
+    int[] v = new int[n.size()];
+    for (int i = 0; i < v.length; i++) {
+      if (!n.get(i).canConvertToInt()) {
+        throw bad(source, key, "must be a JSON list of integers, got " + n);
+      }
+      v[i] = n.get(i).asInt();
+    }
+    return v;
+  }
+
+  private static ModelFormatException bad(String source, String key, String what) {
+    return new ModelFormatException(source + ": model metadata '" + key + "' " + what);
+  }
+}
