@@ -1,0 +1,30 @@
+package dev.reparo.backend;
+
+import dev.reparo.Tensor;
+import dev.reparo.detect.Letterbox;
+import dev.reparo.detect.ModelMetadata;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A model loaded into a backend, ready to run. Implementations must be safe for concurrent
+ * {@link #run} and {@link #preprocess} calls from many threads; {@link #close} must be called once
+ * no call is in flight (it is idempotent).
+ */
+public interface LoadedModel extends AutoCloseable {
+  /**
+   * Runs one input tensor {@code [1, 3, H, W]} and returns the outputs in the model's output order.
+   *
+   * @throws dev.reparo.InvalidInputException if the tensor does not fit the model
+   */
+  List<Tensor> run(Tensor input);
+
+  /**
+   * Letterboxes interleaved 8-bit BGR pixels into a normalised {@code [1, 3, H, W]} input, as
+   * {@code meta} says (fill, scale, channel order), natively where the backend can.
+   */
+  Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,218 @@
+package dev.reparo.detect;
+
+import dev.reparo.InvalidInputException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How a {@link Detector} runs: backend, threads, input size, thresholds, NMS behaviour, class
+ * filter, fp16, and metadata overrides for models that lack some. Immutable and thread-safe; build
+ * with {@link #builder()}. Defaults follow YOLOv5's detect.py: conf 0.25, IoU 0.45, 300 detections.
+ */
+public final class DetectorOptions {
+  /** Which runtime executes the model. */
+  public enum Backend { NCNN, ONNXRUNTIME, TENSORRT, AUTO }
+
+  private final Backend backend;
+  private final int threads;
+  private final int inputSize;
+  private final float confThreshold;
+  private final float iouThreshold;
+  private final int maxDetections;
+  private final boolean agnosticNms;
+  private final int[] classes;
+  private final boolean fp16;
+  private final Map<String, String> metadataOverrides;
+
+  private DetectorOptions(Builder b) {
+    backend = b.backend;
+    threads = b.threads;
+    inputSize = b.inputSize;
+    confThreshold = b.confThreshold;
+    iouThreshold = b.iouThreshold;
+    maxDetections = b.maxDetections;
+    agnosticNms = b.agnosticNms;
+    classes = b.classes == null ? null : b.classes.clone();
+    fp16 = b.fp16;
+    metadataOverrides = Map.copyOf(b.metadataOverrides);
+  }
+
+  public static DetectorOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.backend = backend;
+    b.threads = threads;
+    b.inputSize = inputSize;
+    b.confThreshold = confThreshold;
+    b.iouThreshold = iouThreshold;
+    b.maxDetections = maxDetections;
+    b.agnosticNms = agnosticNms;
+    b.classes = classes;
+    b.fp16 = fp16;
+    b.metadataOverrides.putAll(metadataOverrides);
+    return b;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  /** Threads per inference; 0 means the backend's default (physical cores). */
+  public int threads() {
+    return threads;
+  }
+
+  /** Model input size in pixels (square); 0 means the size in the model's metadata. */
+  public int inputSize() {
+    return inputSize;
+  }
+
+  public float confThreshold() {
+    return confThreshold;
+  }
+
+  public float iouThreshold() {
+    return iouThreshold;
+  }
+
+  public int maxDetections() {
+    return maxDetections;
+  }
+
+  public boolean agnosticNms() {
+    return agnosticNms;
+  }
+
+  /** Class ids to keep, or null for all. */
+  public int[] classes() {
+    return classes == null ? null : classes.clone();
+  }
+
+  public boolean fp16() {
+    return fp16;
+  }
+
+  /** Metadata keys (see {@link ModelMetadata}) that replace or supply the model's own. */
+  public Map<String, String> metadataOverrides() {
+    return metadataOverrides;
+  }
+
+  /** The class filter as a mask over {@code numClasses}, or null when every class is kept. */
+  boolean[] classMask(int numClasses) {
+    if (classes == null) {
+      return null;
+    }
+    boolean[] mask = new boolean[numClasses];
+    for (int c : classes) {
+      if (c < 0 || c >= numClasses) {
+        throw new InvalidInputException("class filter names class " + c + " but the model has " + numClasses
+            + " classes (0.." + (numClasses - 1) + ")");
+      }
+      mask[c] = true;
+    }
+    return mask;
+  }
+
+  @Override
+  public String toString() {
+    return "DetectorOptions[backend=" + backend + ", threads=" + threads + ", inputSize=" + inputSize + ", conf="
+        + confThreshold + ", iou=" + iouThreshold + ", maxDet=" + maxDetections + ", agnostic=" + agnosticNms
+        + ", classes=" + Arrays.toString(classes) + ", fp16=" + fp16 + "]";
+  }
+
+  /** Builds {@link DetectorOptions}; each setter validates its argument. Not thread-safe. */
+  public static final class Builder {
+    private Backend backend = Backend.NCNN;
+    private int threads;
+    private int inputSize;
+    private float confThreshold = 0.25f;
+    private float iouThreshold = 0.45f;
+    private int maxDetections = 300;
+    private boolean agnosticNms;
+    private int[] classes;
+    private boolean fp16;
+    private final Map<String, String> metadataOverrides = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    public Builder backend(Backend b) {
+      backend = java.util.Objects.requireNonNull(b, "backend");
+      return this;
+    }
+
+    public Builder threads(int n) {
+      if (n < 0 || n > 256) {
+        throw new InvalidInputException("threads must be 0 (backend default) to 256, got " + n);
+      }
+      threads = n;
+      return this;
+    }
+
+    public Builder inputSize(int pixels) {
+      if (pixels != 0 && (pixels < 32 || pixels > 4096 || pixels % 32 != 0)) {
+        throw new InvalidInputException("input size must be a multiple of 32 in 32..4096 (or 0 for the model's), got "
+            + pixels);
+      }
+      inputSize = pixels;
+      return this;
+    }
+
+    public Builder confThreshold(float conf) {
+      if (!(conf >= 0f && conf < 1f)) {
+        throw new InvalidInputException("confidence threshold must be in [0, 1), got " + conf);
+      }
+      confThreshold = conf;
+      return this;
+    }
+
+    public Builder iouThreshold(float iou) {
+      if (!(iou > 0f && iou <= 1f)) {
+        throw new InvalidInputException("IoU threshold must be in (0, 1], got " + iou);
+      }
+      iouThreshold = iou;
+      return this;
+    }
+
+    public Builder maxDetections(int n) {
+      if (n < 1 || n > 100_000) {
+        throw new InvalidInputException("max detections must be 1..100000, got " + n);
+      }
+      maxDetections = n;
+      return this;
+    }
+
+    public Builder agnosticNms(boolean agnostic) {
+      agnosticNms = agnostic;
+      return this;
+    }
+
+    /** Keep only these class ids (null or no ids: keep all). */
+    public Builder classes(int... ids) {
+      classes = ids == null || ids.length == 0 ? null : ids.clone();
+      return this;
+    }
+
+    public Builder fp16(boolean on) {
+      fp16 = on;
+      return this;
+    }
+
+    /** Supplies or replaces one metadata key, e.g. {@code ("names", "[\"cat\",\"dog\"]")}. */
+    public Builder metadata(String key, String jsonValue) {
+      metadataOverrides.put(key, jsonValue);
+      return this;
+    }
+
+    public DetectorOptions build() {
+      return new DetectorOptions(this);
+    }
+  }
+}
