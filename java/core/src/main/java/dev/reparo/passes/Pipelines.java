@@ -1,5 +1,6 @@
 package dev.reparo.passes;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,5 +21,27 @@ public final class Pipelines {
   /** {@link #cleanupPasses()} run to a fixed point. */
   public static PassManager cleanup() {
     return new PassManager(cleanupPasses());
+  }
+
+  /**
+   * The training-form to deploy-form rewrites, in their required order: cleanup (so that weights
+   * computed by Shape/Expand chains become constants), RepVGG re-parameterization (first: the BN
+   * passes would turn an identity branch's bare BN into a Mul+Add that no longer reads as a
+   * branch), Focus, Conv+BN fusion, BatchNormalization to Mul+Add for what no conv absorbed, and
+   * cleanup again.
+   */
+  public static List<GraphPass> deployPasses() {
+    List<GraphPass> passes = new ArrayList<>(cleanupPasses());
+    passes.add(new ReparameterizeRepVgg());
+    passes.add(new FuseFocus());
+    passes.add(new FuseConvBatchNorm());
+    passes.add(new BatchNormToAffine());
+    passes.addAll(cleanupPasses());
+    return List.copyOf(passes);
+  }
+
+  /** {@link #deployPasses()} run to a fixed point. */
+  public static PassManager deploy() {
+    return new PassManager(deployPasses());
   }
 }
