@@ -203,14 +203,17 @@ class DeployPipelineFixturesTest {
     double worst = 0;
     int at = -1;
     double maxAbs = 0;
+    double maxDiff = 0;
     for (int i = 0; i < want.length; i++) {
       maxAbs = Math.max(maxAbs, Math.abs(want[i]));
+      maxDiff = Math.max(maxDiff, Math.abs(have[i] - want[i]));
       double excess = Math.abs(have[i] - want[i]) - (atol + rtol * Math.abs(want[i]));
       if (at < 0 || excess > worst) {
         worst = excess;
         at = i;
       }
     }
+    System.out.printf("%s: max |diff| %.3g, max |reference| %.3g%n", what, maxDiff, maxAbs);
     assertTrue(maxAbs > 0, what + ": reference is all zeros");
     int i = at;
     assertTrue(worst <= 0, () -> what + ": element " + i + " is " + have[i] + ", expected " + want[i]
