@@ -118,11 +118,11 @@ public final class OnnxReader {
         case OnnxProto.Model.PRODUCER_NAME -> producerName = in.string(wire, "producer_name");
         case OnnxProto.Model.PRODUCER_VERSION -> producerVersion = in.string(wire, "producer_version");
         case OnnxProto.Model.GRAPH -> {
+          RawGraph g = new RawGraph();
+          in.readMessage(wire, "graph", (n, w) -> g.field(in, n, w));
           if (graph != null) {
             throw new ModelFormatException("the model has more than one graph");
           }
-          RawGraph g = new RawGraph();
-          in.readMessage(wire, "graph", (n, w) -> g.field(in, n, w));
           graph = g;
         }
         case OnnxProto.Model.OPSET_IMPORT -> {
