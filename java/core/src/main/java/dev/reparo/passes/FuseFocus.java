@@ -125,8 +125,7 @@ public final class FuseFocus implements GraphPass {
     Node fused = ConvAttributes.build(g, convNode.name(), x, convNode.output(0), weight,
         new int[] {out, c, 2 * kh, 2 * kw}, conv.biasOrZero(), strides, pads, new int[] {1, 1}, 1);
     g.replaceNode(convNode, fused);
-    List<Node> doomed = new ArrayList<>(List.of(convNode, concat));
-    GraphEdits.removeNodes(g, doomed);
+    GraphEdits.removeNodes(g, List.of(convNode, concat));
     removeUnreadSlices(g, views);
   }
 
