@@ -491,7 +491,8 @@ public final class OnnxReader {
       }
       Node node;
       try {
-        node = new Node(n.name, n.opType, n.domain, n.inputs, n.outputs, attributes);
+        // "ai.onnx" is another name of the default domain; keep one spelling
+        node = new Node(n.name, n.opType, isStandard(n.domain) ? "" : n.domain, n.inputs, n.outputs, attributes);
       } catch (InvalidGraphException e) {
         throw error(e.getMessage(), e);
       }

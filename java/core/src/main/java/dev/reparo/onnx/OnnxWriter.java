@@ -154,7 +154,9 @@ public final class OnnxWriter {
       g.message(OnnxProto.Graph.INPUT, valueInfo(v));
     }
     for (ValueInfo v : graph.outputs()) {
-      g.message(OnnxProto.Graph.OUTPUT, valueInfo(v));
+      ValueInfo inferred = graph.valueInfos().get(v.name());
+      boolean better = v.type() == DataType.UNDEFINED && inferred != null && inferred.type() != DataType.UNDEFINED;
+      g.message(OnnxProto.Graph.OUTPUT, valueInfo(better ? inferred : v));
     }
     // Value infos of values the graph still computes; what passes removed is left out.
     for (Node n : graph.nodes()) {
@@ -240,11 +242,13 @@ public final class OnnxWriter {
     return m.rawInts(OnnxProto.Tensor.RAW_DATA, t.data(), t.type().byteSize());
   }
 
+  /** A {@code ValueInfoProto}; without a type when the element type is unknown (ONNX forbids type 0). */
   private static ProtoMessage valueInfo(ValueInfo v) {
-    ProtoMessage tensorType = new ProtoMessage();
-    if (v.type() != DataType.UNDEFINED) {
-      tensorType.int32(OnnxProto.TensorType.ELEM_TYPE, v.type().onnxCode());
+    if (v.type() == DataType.UNDEFINED) {
+      return new ProtoMessage().string(OnnxProto.ValueInfo.NAME, v.name());
     }
+    ProtoMessage tensorType = new ProtoMessage();
+    tensorType.int32(OnnxProto.TensorType.ELEM_TYPE, v.type().onnxCode());
     if (v.shape().hasRank()) {
       ProtoMessage shape = new ProtoMessage();
       for (Dim d : v.shape().dims()) {

@@ -29,7 +29,12 @@ public final class EliminateIdentity implements GraphPass {
   @Override
   public void run(Graph graph, PassLog log) {
     ShapeInference.Result types = ShapeInference.infer(graph);
-    for (Node node : new ArrayList<>(graph.nodes())) {
+    for (Node seen : new ArrayList<>(graph.nodes())) {
+      // Earlier bypasses rewire inputs, replacing nodes: work on the node as it is now.
+      Node node = seen.outputs().isEmpty() ? null : graph.producer(seen.output(0));
+      if (node == null) {
+        continue;
+      }
       String refusal;
       switch (node.opType()) {
         case "Identity" -> refusal = null;

@@ -61,7 +61,9 @@ public final class FoldConstants implements GraphPass {
         log.refused(node.describe(), mismatch);
         continue;
       }
-      graph.removeNode(node);
+      if (!graph.removeNode(node)) {
+        throw new IllegalStateException(node.describe() + " changed while it was being folded");
+      }
       for (int i = 0; i < results.size(); i++) {
         String out = node.output(i);
         if (out.isEmpty()) {

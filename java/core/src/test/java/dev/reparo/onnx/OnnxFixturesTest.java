@@ -76,6 +76,33 @@ class OnnxFixturesTest {
     }
   }
 
+  /**
+   * The dynamo exporter records the shape PyTorch saw for every intermediate value: inference
+   * from the input alone must agree with each of them.
+   */
+  @ParameterizedTest
+  @MethodSource("allFixtures")
+  void shapeInferenceAgreesWithEveryShapeTheExporterRecorded(Fixture f) {
+    Graph g = Onnx.read(f.model());
+    Map<String, ValueInfo> recorded = Map.copyOf(g.valueInfos());
+    g.clearValueInfo();
+    g.setOutputs(g.outputs().stream().map(o -> ValueInfo.unknown(o.name())).toList());
+    ShapeInference.Result inferred = ShapeInference.infer(g);
+    int compared = 0;
+    for (ValueInfo want : recorded.values()) {
+      ValueInfo got = inferred.info(want.name());
+      if (got == null || !want.shape().hasRank()) {
+        continue; // a value the exporter described but no node computes, or one without a shape
+      }
+      assertEquals(want.shape(), got.shape(), want.name());
+      if (want.type() != dev.reparo.graph.DataType.UNDEFINED) {
+        assertEquals(want.type(), got.type(), want.name());
+      }
+      compared++;
+    }
+    assertEquals(f.name().contains("dynamo"), compared > 0, "dynamo exports record value shapes");
+  }
+
   @ParameterizedTest
   @MethodSource("referencedFixtures")
   void writtenModelMatchesPyTorchInOnnxRuntime(Fixture f) {

@@ -74,6 +74,17 @@ class OnnxReaderTest {
   }
 
   @Test
+  void spellsTheDefaultDomainOneWay() {
+    ProtoModels.Model m = new ProtoModels.Model();
+    m.opsets.set(0, opset("ai.onnx", 13));
+    m.nodes.set(0, node("add", "Add", List.of("x", "w"), List.of("y")).string(OnnxProto.Node.DOMAIN, "ai.onnx"));
+    Graph g = read(m);
+    assertEquals(13, g.opset());
+    assertEquals("", g.nodes().get(0).domain());
+    assertEquals(java.util.Map.of("", 13L), g.opsetImports());
+  }
+
+  @Test
   void readsSymbolicAndUnknownDims() {
     ProtoModels.Model m = new ProtoModels.Model();
     ProtoMessage shape = new ProtoMessage()

@@ -47,7 +47,7 @@ public final class Ort {
     }
   }
 
-  /** A float copy of an ORT output (integer outputs converted). */
+  /** A float copy of an ORT output (integer and boolean outputs converted; keep them below 2^24). */
   private static Tensor toTensor(OnnxTensor t) {
     TensorInfo info = t.getInfo();
     int[] shape = java.util.Arrays.stream(info.getShape()).mapToInt(Math::toIntExact).toArray();
@@ -58,6 +58,18 @@ public final class Ort {
         LongBuffer b = t.getLongBuffer();
         for (int i = 0; i < data.length; i++) {
           data[i] = b.get(i);
+        }
+      }
+      case INT32 -> {
+        java.nio.IntBuffer b = t.getIntBuffer();
+        for (int i = 0; i < data.length; i++) {
+          data[i] = b.get(i);
+        }
+      }
+      case BOOL, UINT8 -> {
+        java.nio.ByteBuffer b = t.getByteBuffer();
+        for (int i = 0; i < data.length; i++) {
+          data[i] = b.get(i) & 0xFF;
         }
       }
       default -> throw new AssertionError("unexpected output type " + info.type);
