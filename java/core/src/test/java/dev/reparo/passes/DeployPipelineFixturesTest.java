@@ -51,7 +51,7 @@ class DeployPipelineFixturesTest {
       return;
     }
     Object declared = f.info().get("repvgg_blocks");
-    int blocks = declared == null ? 0 : ((Double) declared).intValue();
+    int blocks = declared == null ? 0 : ((Number) declared).intValue();
     assertEquals(blocks, rewrites(report, "reparameterize-repvgg"), () -> report.format());
     assertEquals(convsBefore - blocks, TestGraphs.count(g, "Conv"),
         "each RepVGG block keeps exactly one conv (its 1x1 branch is gone)");

@@ -50,7 +50,7 @@ public record Fixture(String name, Path dir) {
   @SuppressWarnings("unchecked")
   public Map<String, Object> info() {
     try {
-      return (Map<String, Object>) Json.parse(Files.readString(dir.resolve("info.json")));
+      return new com.fasterxml.jackson.databind.ObjectMapper().readValue(dir.resolve("info.json").toFile(), Map.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -75,7 +75,7 @@ public record Fixture(String name, Path dir) {
     List<Output> out = new ArrayList<>();
     for (Object o : (List<Object>) info().get("outputs")) {
       Map<String, Object> m = (Map<String, Object>) o;
-      long[] shape = ((List<Object>) m.get("shape")).stream().mapToLong(d -> ((Double) d).longValue()).toArray();
+      long[] shape = ((List<Object>) m.get("shape")).stream().mapToLong(d -> ((Number) d).longValue()).toArray();
       try {
         out.add(new Output((String) m.get("name"), shape, Npy.read(dir.resolve((String) m.get("file")))));
       } catch (IOException e) {
@@ -87,7 +87,7 @@ public record Fixture(String name, Path dir) {
 
   @SuppressWarnings("unchecked")
   public double tolerance(String key) {
-    return (Double) ((Map<String, Object>) info().get("tolerance")).get(key);
+    return ((Number) ((Map<String, Object>) info().get("tolerance")).get(key)).doubleValue();
   }
 
   public record Output(String name, long[] shape, Tensor reference) {}
