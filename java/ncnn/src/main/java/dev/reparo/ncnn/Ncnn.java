@@ -1,6 +1,10 @@
 package dev.reparo.ncnn;
 
+import static dev.reparo.ncnn.global.ncnn.ncnn_copy_make_border;
+import static dev.reparo.ncnn.global.ncnn.ncnn_mat_create;
 import static dev.reparo.ncnn.global.ncnn.ncnn_mat_destroy;
+import static dev.reparo.ncnn.global.ncnn.ncnn_mat_substract_mean_normalize;
+import static dev.reparo.ncnn.global.ncnn.ncnn_option_set_num_threads;
 import static dev.reparo.ncnn.global.ncnn.ncnn_mat_from_pixels_resize;
 import static dev.reparo.ncnn.global.ncnn.ncnn_option_create;
 import static dev.reparo.ncnn.global.ncnn.ncnn_option_destroy;
@@ -16,6 +20,8 @@ import dev.reparo.Tensor;
 import dev.reparo.ncnn.bridge.ncnn_allocator;
 import dev.reparo.ncnn.bridge.ncnn_mat;
 import dev.reparo.ncnn.bridge.ncnn_option;
+import dev.reparo.detect.Letterbox;
+import java.nio.ByteBuffer;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
@@ -125,6 +131,72 @@ public final class Ncnn {
         ncnn_mat_destroy(mat);
       }
     }
+  }
+
+  /**
+   * YOLO pre-processing in one native pass: resizes interleaved 8-bit pixels into the letterbox's
+   * resized area (bilinear), converts BGR to RGB when asked, pads the rest with {@code fill} (in
+   * 0..255 units, e.g. 114) and multiplies every value by {@code scale} (e.g. 1/255). Returns a
+   * float tensor [C, inputHeight, inputWidth].
+   *
+   * <p>{@code pixels} may be a direct buffer (no copy: its memory is read in place) or a heap
+   * buffer; it is read from its position.
+   *
+   * @throws InvalidInputException if a size is out of range or {@code pixels} is too short
+   */
+  public static Tensor letterbox(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
+      int stride, Letterbox box, float fill, float scale) {
+    checkSide("width", width);
+    checkSide("height", height);
+    checkSide("input width", box.inputWidth());
+    checkSide("input height", box.inputHeight());
+    if (box.imageWidth() != width || box.imageHeight() != height) {
+      throw new InvalidInputException("letterbox was computed for a " + box.imageWidth() + "x" + box.imageHeight()
+          + " image, pixels are " + width + "x" + height);
+    }
+    if (bgrToRgb && format != PixelFormat.BGR) {
+      throw new InvalidInputException("BGR to RGB conversion needs BGR pixels, got " + format);
+    }
+    if (stride < width * format.channels()) {
+      throw new InvalidInputException("stride " + stride + " is less than width * channels = "
+          + width * format.channels());
+    }
+    long needed = (long) stride * (height - 1) + (long) width * format.channels();
+    if (pixels.remaining() < needed) {
+      throw new InvalidInputException(width + "x" + height + " " + format + " pixels with stride " + stride
+          + " need " + needed + " bytes, got " + pixels.remaining());
+    }
+    ensureLoaded();
+    int type = bgrToRgb ? PixelFormat.BGR.ncnnType | (PixelFormat.RGB.ncnnType << 16) : format.ncnnType;
+    BytePointer data = pixels.isDirect() ? new BytePointer(pixels) : copyOf(pixels, needed);
+    ncnn_mat resized = null;
+    ncnn_mat padded = ncnn_mat_create();
+    ncnn_option opt = ncnn_option_create();
+    try {
+      ncnn_option_set_num_threads(opt, 1);
+      resized = ncnn_mat_from_pixels_resize(data, type, width, height, stride, box.resizedWidth(),
+          box.resizedHeight(), (ncnn_allocator) null);
+      int right = box.inputWidth() - box.resizedWidth() - box.padLeft();
+      int bottom = box.inputHeight() - box.resizedHeight() - box.padTop();
+      ncnn_copy_make_border(resized, padded, box.padTop(), bottom, box.padLeft(), right, 0, fill, opt);
+      float[] norm = new float[format.channels()];
+      java.util.Arrays.fill(norm, scale);
+      ncnn_mat_substract_mean_normalize(padded, (float[]) null, norm);
+      return Mats.toTensor(padded, "letterboxed image");
+    } finally {
+      if (resized != null) {
+        ncnn_mat_destroy(resized);
+      }
+      ncnn_mat_destroy(padded);
+      ncnn_option_destroy(opt);
+      data.close();
+    }
+  }
+
+  private static BytePointer copyOf(ByteBuffer heap, long length) {
+    byte[] bytes = new byte[(int) length];
+    heap.duplicate().get(bytes);
+    return new BytePointer(bytes);
   }
 
   private static void checkSide(String what, int value) {

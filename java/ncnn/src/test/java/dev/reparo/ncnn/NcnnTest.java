@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import dev.reparo.detect.Letterbox;
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class NcnnTest {
@@ -97,5 +99,46 @@ class NcnnTest {
     var e = assertThrows(InvalidInputException.class,
         () -> Ncnn.fromPixelsResize(new byte[10], PixelFormat.BGR, 4, 4, 12, 2, 2));
     assertTrue(e.getMessage().contains("need 48 bytes, got 10"), e.getMessage());
+  }
+
+  @Test
+  void letterboxPadsConvertsAndScales() {
+    // 6x4 BGR image, each pixel distinct; input 8x8 at scale 1 so the resize is an identity and
+    // every value can be predicted exactly: rows 2..5 hold the image as RGB/255, the rest 114/255.
+    int w = 6;
+    int h = 4;
+    byte[] bgr = new byte[w * h * 3];
+    for (int i = 0; i < bgr.length; i++) {
+      bgr[i] = (byte) (i * 5 + 1);
+    }
+    Letterbox box = new Letterbox(w, h, 8, 8, 1f, w, h, 1, 2);
+    for (boolean direct : new boolean[] {false, true}) {
+      ByteBuffer buf = direct ? ByteBuffer.allocateDirect(bgr.length).put(bgr).flip() : ByteBuffer.wrap(bgr);
+      Tensor t = Ncnn.letterbox(buf, PixelFormat.BGR, true, w, h, w * 3, box, 114f, 1f / 255);
+      assertArrayEquals(new int[] {3, 8, 8}, t.shape());
+      for (int c = 0; c < 3; c++) {
+        for (int y = 0; y < 8; y++) {
+          for (int x = 0; x < 8; x++) {
+            int ix = x - 1;
+            int iy = y - 2;
+            float expected = ix < 0 || ix >= w || iy < 0 || iy >= h
+                ? 114f / 255
+                : (bgr[(iy * w + ix) * 3 + (2 - c)] & 0xff) / 255f;
+            assertEquals(expected, t.data()[(c * 8 + y) * 8 + x], 1e-6f, "c" + c + " y" + y + " x" + x);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void letterboxChecksItsGeometryBeforeNativeCode() {
+    Letterbox box = Letterbox.fixed(10, 10, 32, 32);
+    var e = assertThrows(InvalidInputException.class,
+        () -> Ncnn.letterbox(ByteBuffer.allocate(300), PixelFormat.BGR, true, 10, 12, 30, box, 114f, 1f));
+    assertTrue(e.getMessage().contains("computed for a 10x10 image"), e.getMessage());
+    e = assertThrows(InvalidInputException.class,
+        () -> Ncnn.letterbox(ByteBuffer.allocate(299), PixelFormat.BGR, true, 10, 10, 30, box, 114f, 1f));
+    assertTrue(e.getMessage().contains("need 300 bytes, got 299"), e.getMessage());
   }
 }
