@@ -103,7 +103,7 @@ public final class ImageLoader {
   }
 
   /** Converts any decoded raster to 8-bit BGR; images already in that layout are returned as is. */
-  static BufferedImage toBgr(BufferedImage in) {
+  public static BufferedImage toBgr(BufferedImage in) {
     if (in.getType() == BufferedImage.TYPE_3BYTE_BGR) {
       return in;
     }

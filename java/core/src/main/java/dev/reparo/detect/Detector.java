@@ -1,0 +1,190 @@
+package dev.reparo.detect;
+
+import dev.reparo.InvalidInputException;
+import dev.reparo.ModelFormatException;
+import dev.reparo.ReparoException;
+import dev.reparo.Tensor;
+import dev.reparo.backend.Backend;
+import dev.reparo.backend.Backends;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ConversionCache;
+import dev.reparo.image.ImageLoader;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Finds objects in images with a YOLOv5-style model: letterbox, inference on a backend, decode, NMS,
+ * boxes back in the caller's pixels.
+ *
+ * <pre>{@code
+ * try (Detector d = Detector.open(Path.of("yolo.onnx"))) {
+ *   for (Detection det : d.detect(Path.of("street.jpg"))) System.out.println(det);
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: one Detector may serve concurrent {@code detect} calls from many threads (each
+ * call runs its own inference session on the shared weights). {@link #close} is idempotent; calls
+ * after it throw {@link IllegalStateException}; close only once no call is in flight.
+ */
+public final class Detector implements AutoCloseable {
+  private final DeployedModel model;
+  private final ModelMetadata metadata;
+  private final DetectorOptions options;
+  private final Backend backend;
+  private final LoadedModel loaded;
+  private final PostProcessor post;
+  private final boolean[] classMask;
+  private final int inputWidth;
+  private final int inputHeight;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Detector(DeployedModel model, DetectorOptions options) {
+    this.model = model;
+    this.options = options;
+    this.metadata = ModelMetadata.parse(model.metadata(), options.metadataOverrides(),
+        model.sourceFile().isEmpty() ? model.dir().toString() : model.sourceFile());
+    long[] declared = model.inputShape();
+    if (declared.length != 4 || declared[1] != 3) {
+      throw new ModelFormatException(model.dir() + ": input '" + model.inputName() + "' has shape "
+          + Arrays.toString(declared) + "; a detector takes [1, 3, H, W]");
+    }
+    int size = options.inputSize();
+    boolean fixed = declared[2] > 0 && declared[3] > 0;
+    if (fixed && size != 0 && (size != declared[2] || size != declared[3])) {
+      throw new InvalidInputException("model input is fixed at " + declared[3] + "x" + declared[2]
+          + "; input size " + size + " cannot be used with it");
+    }
+    this.inputHeight = size != 0 ? size : fixed ? (int) declared[2] : metadata.inputHeight();
+    this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : metadata.inputWidth();
+    this.post = new PostProcessor(metadata.head(), metadata.names());
+    this.classMask = options.classMask(metadata.names().size());
+    this.backend = Backends.find(options.backend());
+    this.loaded = backend.load(model, options);
+  }
+
+  /** Opens a model with default options; see {@link #open(Path, DetectorOptions)}. */
+  public static Detector open(Path model) {
+    return open(model, DetectorOptions.defaults());
+  }
+
+  /**
+   * Opens a model: a training-form or fused {@code .onnx} (converted and fused on first use, the
+   * result cached on disk by the file's hash and Reparo's version), or a converted model (its
+   * directory, its {@code model.json} or its {@code .param}).
+   *
+   * @throws ModelFormatException if the model cannot be read or converted, naming the file
+   * @throws ReparoException if the requested backend cannot run here
+   */
+  public static Detector open(Path model, DetectorOptions options) {
+    try {
+      return new Detector(resolve(model), options);
+    } catch (IOException e) {
+      throw new ModelFormatException(model + ": " + e.getMessage());
+    }
+  }
+
+  private static DeployedModel resolve(Path model) throws IOException {
+    if (Files.isDirectory(model)) {
+      return DeployedModel.read(model);
+    }
+    if (!Files.isRegularFile(model)) {
+      throw new ModelFormatException(model + ": no such model file");
+    }
+    String name = model.getFileName().toString();
+    if (name.endsWith(".onnx")) {
+      return ConversionCache.standard().deploy(model);
+    }
+    if (name.equals(DeployedModel.DESCRIPTOR) || name.endsWith(".param") || name.endsWith(".bin")) {
+      return DeployedModel.read(model.toAbsolutePath().getParent());
+    }
+    throw new ModelFormatException(model + ": unknown model type; expected .onnx, a .param with its model.json, "
+        + "or a directory written by reparo convert");
+  }
+
+  public ModelMetadata metadata() {
+    return metadata;
+  }
+
+  public DetectorOptions options() {
+    return options;
+  }
+
+  /** The backend running the model, e.g. "ncnn 1.0.20261020". */
+  public String backendDescription() {
+    return backend.describe();
+  }
+
+  public List<Detection> detect(Path image) {
+    try {
+      return detect(ImageLoader.read(image));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Detects in an encoded image (JPEG, PNG, ...). */
+  public List<Detection> detect(byte[] encoded) {
+    return detect(ImageLoader.read(encoded, "image bytes"));
+  }
+
+  public List<Detection> detect(BufferedImage image) {
+    BufferedImage bgr = ImageLoader.toBgr(image);
+    PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
+    DataBufferByte db = (DataBufferByte) bgr.getRaster().getDataBuffer();
+    int offset = db.getOffset() - bgr.getRaster().getSampleModelTranslateY() * sm.getScanlineStride()
+        - bgr.getRaster().getSampleModelTranslateX() * 3;
+    ByteBuffer pixels = ByteBuffer.wrap(db.getData()).position(offset).slice();
+    return detect(pixels, bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride());
+  }
+
+  /** Detects in raw interleaved 8-bit BGR pixels, rows packed ({@code width·3} bytes each). */
+  public List<Detection> detect(ByteBuffer bgr, int width, int height) {
+    return detect(bgr, width, height, width * 3);
+  }
+
+  /**
+   * Detects in raw interleaved 8-bit BGR pixels with {@code stride} bytes per row. A direct buffer
+   * is read in place by native pre-processing.
+   */
+  public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride) {
+    checkOpen();
+    Letterbox box = Letterbox.fixed(width, height, inputWidth, inputHeight);
+    Tensor input = loaded.preprocess(bgr, width, height, stride, box, metadata);
+    List<Tensor> outputs = loaded.run(input);
+    return post.process(outputs, box, options.confThreshold(), options.iouThreshold(), options.maxDetections(),
+        options.agnosticNms(), classMask);
+  }
+
+  /** Detects in each image in turn; the result lists line up with {@code images}. */
+  public List<List<Detection>> detectBatch(List<BufferedImage> images) {
+    List<List<Detection>> out = new ArrayList<>(images.size());
+    for (BufferedImage img : images) {
+      out.add(detect(img));
+    }
+    return out;
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("detector is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      loaded.close();
+    }
+  }
+}

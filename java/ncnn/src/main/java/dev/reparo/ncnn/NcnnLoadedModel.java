@@ -1,0 +1,79 @@
+package dev.reparo.ncnn;
+
+import dev.reparo.InvalidInputException;
+import dev.reparo.Tensor;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadedModel;
+import dev.reparo.detect.Letterbox;
+import dev.reparo.detect.ModelMetadata;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A converted model running on ncnn. Each {@link #run} opens its own extractor, so concurrent calls
+ * are safe; outputs get back the batch axis ncnn drops, as the converted model declares them.
+ */
+final class NcnnLoadedModel implements LoadedModel {
+  private final NcnnModel net;
+  private final DeployedModel model;
+
+  NcnnLoadedModel(NcnnModel net, DeployedModel model) {
+    this.net = net;
+    this.model = model;
+  }
+
+  @Override
+  public List<Tensor> run(Tensor input) {
+    List<Tensor> outputs = new ArrayList<>(model.outputNames().size());
+    try (NcnnSession session = net.newSession()) {
+      session.input(model.inputName(), input);
+      for (int i = 0; i < model.outputNames().size(); i++) {
+        Tensor out = session.extract(model.outputNames().get(i));
+        outputs.add(withDeclaredShape(out, model.outputShapes().get(i), model.outputNames().get(i), input));
+      }
+    }
+    return outputs;
+  }
+
+  /**
+   * ncnn returns [C, H, W] where ONNX says [1, C, H, W]. With a fixed-size declaration the shape is
+   * restored exactly; for dynamic input sizes the batch axis is put back in front.
+   */
+  private static Tensor withDeclaredShape(Tensor out, long[] declared, String name, Tensor input) {
+    long declaredCount = 1;
+    for (long d : declared) {
+      declaredCount = d < 0 ? -1 : declaredCount * d;
+      if (declaredCount < 0) {
+        break;
+      }
+    }
+    if (declaredCount == out.size()) {
+      int[] shape = new int[declared.length];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = (int) declared[i];
+      }
+      return out.reshape(shape);
+    }
+    if (declared.length == out.rank() + 1) {
+      int[] shape = new int[declared.length];
+      shape[0] = 1;
+      System.arraycopy(out.shape(), 0, shape, 1, out.rank());
+      return out.reshape(shape);
+    }
+    throw new InvalidInputException("output '" + name + "' came back as " + out + " for input " + input
+        + ", which does not fit its declared shape " + java.util.Arrays.toString(declared));
+  }
+
+  @Override
+  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
+    Tensor chw = Ncnn.letterbox(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
+        meta.scale());
+    return chw.reshape(1, chw.dim(0), chw.dim(1), chw.dim(2));
+  }
+
+  @Override
+  public void close() {
+    net.close();
+  }
+}
