@@ -79,7 +79,12 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     add("Squeeze", 1, 2, 1, 1, Map.of("axes", INTS));
     add("Cast", 1, 1, 1, 1, Map.of("to", INT, "saturate", INT));
     add("ConstantOfShape", 1, 1, 1, 1, Map.of("value", TENSOR));
+    add("CastLike", 2, 2, 1, 1, Map.of("saturate", INT));
     add("Range", 3, 3, 1, 1, none);
+    add("Equal", 2, 2, 1, 1, none);
+    add("Where", 3, 3, 1, 1, none);
+    add("ReduceMean", 1, 2, 1, 1, Map.of("axes", INTS, "keepdims", INT, "noop_with_empty_axes", INT));
+    add("Dropout", 1, 3, 1, 2, Map.of("ratio", FLOAT, "seed", INT, "is_test", INT));
     add("Expand", 2, 2, 1, 1, none);
   }
 

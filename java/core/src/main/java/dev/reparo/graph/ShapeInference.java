@@ -233,6 +233,16 @@ public final class ShapeInference {
         return range(n);
       case "Expand":
         return one(n, expand(n));
+      case "CastLike":
+        return castLike(n);
+      case "Equal":
+        return equal(n);
+      case "Where":
+        return where(n);
+      case "ReduceMean":
+        return one(n, reduce(n));
+      case "Dropout":
+        return dropout(n);
       default:
         throw new UnsupportedOpException(n, OpSchema.supportedOps());
     }
@@ -1195,6 +1205,90 @@ public final class ShapeInference {
       }
     }
     return List.of(new ValueInfo("", to, shapeOf(n, 0)));
+  }
+
+  private List<ValueInfo> castLike(Node n) {
+    DataType to = typeOf(n, 1);
+    Known k = knownOf(n, 0);
+    if (to != DataType.UNDEFINED && k != null && k.size() <= MAX_FOLD_ELEMENTS) {
+      Known c = k.castTo(to);
+      if (c != null) {
+        known.put(n.output(0), c);
+      }
+    }
+    return List.of(new ValueInfo("", to, shapeOf(n, 0)));
+  }
+
+  private List<ValueInfo> equal(Node n) {
+    DataType a = typeOf(n, 0);
+    DataType b = typeOf(n, 1);
+    if (a != DataType.UNDEFINED && b != DataType.UNDEFINED && a != b) {
+      throw fail(n, "inputs have different types " + a + " and " + b);
+    }
+    return List.of(new ValueInfo("", DataType.BOOL, broadcast(n, List.of(shapeOf(n, 0), shapeOf(n, 1)))));
+  }
+
+  private List<ValueInfo> where(Node n) {
+    DataType c = typeOf(n, 0);
+    if (c != DataType.UNDEFINED && c != DataType.BOOL) {
+      throw fail(n, "condition must be BOOL, got " + c);
+    }
+    DataType a = typeOf(n, 1);
+    DataType b = typeOf(n, 2);
+    if (a != DataType.UNDEFINED && b != DataType.UNDEFINED && a != b) {
+      throw fail(n, "inputs have different types " + a + " and " + b);
+    }
+    Shape out = broadcast(n, List.of(shapeOf(n, 0), shapeOf(n, 1), shapeOf(n, 2)));
+    return List.of(new ValueInfo("", a != DataType.UNDEFINED ? a : b, out));
+  }
+
+  /** ReduceMean and friends: axes from the attribute (opset < 18) or the second input. */
+  private Shape reduce(Node n) {
+    Shape x = shapeOf(n, 0);
+    boolean keep = n.attrInt("keepdims", 1) != 0;
+    long[] axes;
+    if (n.hasInput(1)) {
+      axes = constInts(n, 1);
+      if (axes == null) {
+        return x.hasRank() && keep ? Shape.ofRank(x.rank()) : Shape.unknown();
+      }
+    } else {
+      axes = n.attrInts("axes");
+    }
+    if (!x.hasRank()) {
+      return Shape.unknown();
+    }
+    int rank = x.rank();
+    boolean[] reduced = new boolean[rank];
+    if (axes == null || axes.length == 0) {
+      if (n.attrInt("noop_with_empty_axes", 0) != 0) {
+        return x;
+      }
+      Arrays.fill(reduced, true);
+    } else {
+      for (long a : axes) {
+        reduced[normAxis(n, a, rank, "axes")] = true;
+      }
+    }
+    List<Dim> dims = new ArrayList<>();
+    for (int i = 0; i < rank; i++) {
+      if (!reduced[i]) {
+        dims.add(x.dim(i));
+      } else if (keep) {
+        dims.add(Dim.of(1));
+      }
+    }
+    return Shape.of(dims);
+  }
+
+  private List<ValueInfo> dropout(Node n) {
+    Shape x = shapeOf(n, 0);
+    List<ValueInfo> out = new ArrayList<>();
+    out.add(new ValueInfo("", typeOf(n, 0), x));
+    if (n.outputs().size() > 1) {
+      out.add(new ValueInfo("", DataType.BOOL, x));
+    }
+    return out;
   }
 
   private List<ValueInfo> constantOfShape(Node n) {

@@ -3,7 +3,10 @@ package dev.reparo.graph;
 import dev.reparo.ReparoException;
 import java.util.List;
 
-/** A graph uses an operator Reparo cannot handle. The message names the node and lists what is. */
+/**
+ * A graph uses an operator Reparo cannot handle. The message names the node, its op type and the
+ * operators Reparo supports.
+ */
 public class UnsupportedOpException extends ReparoException {
   private static final long serialVersionUID = 1L;
 
@@ -12,7 +15,12 @@ public class UnsupportedOpException extends ReparoException {
   private final String domain;
 
   public UnsupportedOpException(Node node, List<String> supportedOps) {
-    super(node.describe() + ": unsupported operator "
+    this(null, node, supportedOps);
+  }
+
+  /** As {@link #UnsupportedOpException(Node, List)}, the message starting with {@code source} (a file). */
+  public UnsupportedOpException(String source, Node node, List<String> supportedOps) {
+    super((source == null ? "" : source + ": ") + node.describe() + ": unsupported operator "
         + (node.domain().isEmpty() ? "" : node.domain() + ":") + node.opType()
         + "; Reparo supports " + String.join(", ", supportedOps));
     this.nodeName = node.name();

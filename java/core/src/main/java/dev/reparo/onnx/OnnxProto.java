@@ -23,6 +23,14 @@ final class OnnxProto {
     private Model() {}
   }
 
+  /** {@code FunctionProto}: only its identity is read, to recognise calls to local functions. */
+  static final class Function {
+    static final int NAME = 1; // string
+    static final int DOMAIN = 10; // string
+
+    private Function() {}
+  }
+
   /** {@code OperatorSetIdProto}. */
   static final class OpsetId {
     static final int DOMAIN = 1; // string

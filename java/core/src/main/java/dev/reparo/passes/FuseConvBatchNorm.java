@@ -1,0 +1,72 @@
+package dev.reparo.passes;
+
+import dev.reparo.graph.Graph;
+import dev.reparo.graph.Node;
+import java.util.List;
+
+/**
+ * Folds a BatchNormalization into the Conv that feeds it: {@code Conv(x, W, b) -> BN} becomes
+ * {@code Conv(x, W·s, (b − μ)·s + β)} with {@code s = γ/sqrt(var + ε)} per output channel. Works for
+ * any group count (depthwise included) and with or without a conv bias, since the scale is per
+ * output channel. Arithmetic in float64.
+ *
+ * <p>Refused when the conv output is read by anything but the BN (the unnormalized value is still
+ * needed), when weights or statistics are not constants, or the channel counts differ. A BN not
+ * fed by a Conv is left to {@link BatchNormToAffine}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class FuseConvBatchNorm implements GraphPass {
+  @Override
+  public String name() {
+    return "fuse-conv-batchnorm";
+  }
+
+  @Override
+  public void run(Graph g, PassLog log) {
+    for (Node bn : List.copyOf(g.nodes())) {
+      if (!bn.opType().equals("BatchNormalization")) {
+        continue;
+      }
+      Node conv = g.producer(bn.input(0));
+      if (conv == null || !conv.opType().equals("Conv")) {
+        continue;
+      }
+      try {
+        fuse(g, conv, bn);
+        log.rewrote(GraphQueries.label(bn));
+      } catch (PatternRefused r) {
+        log.refused(GraphQueries.label(bn), r.getMessage());
+      }
+    }
+  }
+
+  private static void fuse(Graph g, Node convNode, Node bnNode) throws PatternRefused {
+    if (GraphQueries.soleConsumer(g, convNode.output(0)) != bnNode) {
+      throw new PatternRefused("output '" + convNode.output(0) + "' of conv '"
+          + GraphQueries.label(convNode) + "' is also read elsewhere");
+    }
+    ConvAttributes conv = ConvAttributes.of(g, convNode);
+    BatchNormAffine bn = BatchNormAffine.of(g, bnNode);
+    if (bn.channels() != conv.outChannels()) {
+      throw new PatternRefused("BatchNormalization has " + bn.channels() + " channels, conv '"
+          + GraphQueries.label(convNode) + "' outputs " + conv.outChannels());
+    }
+    float[] w = conv.weight().data();
+    int perChannel = w.length / conv.outChannels();
+    double[] weight = new double[w.length];
+    double[] bias = conv.biasOrZero();
+    for (int o = 0; o < conv.outChannels(); o++) {
+      double s = bn.scale()[o];
+      for (int i = o * perChannel; i < (o + 1) * perChannel; i++) {
+        weight[i] = w[i] * s;
+      }
+      bias[o] = bias[o] * s + bn.shift()[o];
+    }
+    Node fused = ConvAttributes.build(g, convNode.name(), convNode.input(0), bnNode.output(0),
+        weight, conv.weight().shape(), bias, conv.strides(), conv.pads(), conv.dilations(),
+        conv.group());
+    g.replaceNode(convNode, fused);
+    GraphEdits.removeNodes(g, List.of(convNode, bnNode));
+  }
+}
