@@ -313,7 +313,8 @@ public final class LowerToNcnn implements GraphPass {
         case "Flatten" -> flatten(n);
         case "Transpose" -> transpose(n);
         case "MaxPool", "AveragePool" -> pool(n);
-        case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(n);
+        case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(n, true);
+        case "ReduceMean", "ReduceMax" -> reduceSpatial(n);
         case "Resize", "Upsample" -> resize(n);
         case "Gemm", "MatMul" -> innerProduct(n);
         case "Softmax" -> softmax(n);
@@ -709,15 +710,35 @@ public final class LowerToNcnn implements GraphPass {
       emit(b.build());
     }
 
-    private void globalPool(Node n) {
+    /** A mean or max over the two spatial axes of NCHW is global pooling. */
+    private void reduceSpatial(Node n) {
+      int r = rank(n, n.input(0));
+      long[] axes = n.hasInput(1) ? constInts(n, 1) : n.attrInts("axes");
+      boolean spatial = r == 4 && axes != null && axes.length == 2;
+      if (spatial) {
+        long a0 = axes[0] < 0 ? axes[0] + r : axes[0];
+        long a1 = axes[1] < 0 ? axes[1] + r : axes[1];
+        spatial = Math.min(a0, a1) == 2 && Math.max(a0, a1) == 3;
+      }
+      if (!spatial) {
+        throw new UnsupportedOpException(n, NCNN, "only reductions over the spatial axes of NCHW are supported");
+      }
+      globalPool(n, n.attrInt("keepdims", 1) != 0);
+    }
+
+    private void globalPool(Node n, boolean keepDims) {
       Shape in = shape(n.input(0));
       if (!in.hasRank() || in.rank() != 4 || !in.dim(1).isKnown()) {
         throw new UnsupportedOpException(n, NCNN, "global pooling needs an NCHW input with known channels");
       }
-      String pooled = fresh(n.output(0) + "_flat");
+      String pooled = keepDims ? fresh(n.output(0) + "_flat") : n.output(0);
       String name = layerName(n);
       emit(layer("Pooling", name).inputs(blob(n, 0)).outputs(pooled)
-          .intAttr("0", n.opType().equals("GlobalMaxPool") ? 0 : 1).intAttr("4", 1).build());
+          .intAttr("0", n.opType().equals("GlobalMaxPool") || n.opType().equals("ReduceMax") ? 0 : 1)
+          .intAttr("4", 1).build());
+      if (!keepDims) {
+        return; // [1, C] is ncnn's 1-D blob of C values
+      }
       // ncnn's global pooling yields a 1-D blob of C values; ONNX keeps [1, C, 1, 1].
       emit(reshapeLayer(fresh(name + "_reshape"), pooled, n.output(0), new long[] {1, in.dim(1).value(), 1, 1}));
       g.putValueInfo(new ValueInfo(pooled, DataType.FLOAT, Shape.of(1, in.dim(1).value())));
