@@ -34,7 +34,7 @@ import java.util.Set;
  *
  * <p>Every activation must have a batch of 1: ncnn blobs have no batch axis. A node ncnn cannot
  * express raises {@link UnsupportedOpException} naming it and saying why; the graph is then left
- * unchanged. Stateless and thread-safe.
+ * unchanged (its nodes; weights it had already copied may remain as unused initializers). Stateless and thread-safe.
  */
 public final class LowerToNcnn implements GraphPass {
   private static final String NCNN = "ncnn";
@@ -412,8 +412,14 @@ public final class LowerToNcnn implements GraphPass {
       if (n.hasInput(2)) {
         max = scalar(n, 2);
       }
-      emit(layer("Clip", layerName(n)).inputs(blob(n, 0)).outputs(n.output(0))
-          .floatAttr("0", min).floatAttr("1", max).build());
+      Node.Builder b = layer("Clip", layerName(n)).inputs(blob(n, 0)).outputs(n.output(0));
+      if (min > -Float.MAX_VALUE) {
+        b.floatAttr("0", min); // absent: ncnn's default -FLT_MAX
+      }
+      if (max < Float.MAX_VALUE) {
+        b.floatAttr("1", max);
+      }
+      emit(b.build());
     }
 
     private float scalar(Node n, int i) {
