@@ -120,6 +120,15 @@ public final class GraphValidator {
   }
 
   private static void checkAttributes(Node node, OpSchema schema) {
+    if (node.domain().equals(OpSchema.NCNN_DOMAIN)) {
+      for (String name : node.attributes().keySet()) {
+        if (!name.matches("\\d{1,2}")) {
+          throw new InvalidGraphException(node, "attribute '" + name
+              + "' is not an ncnn param id (0 to 31)");
+        }
+      }
+      return;
+    }
     for (Attribute a : node.attributes().values()) {
       Attribute.Type expected = schema.attributes().get(a.name());
       if (expected == null) {

@@ -23,7 +23,14 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     Map<String, Attribute.Type> attributes) {
   public static final int VARIADIC = Integer.MAX_VALUE;
 
+  /**
+   * The domain of lowered nodes whose op types are ncnn layer types. Their attributes are ncnn
+   * param ids ("0", "11"...) and their inputs are blobs followed by weight initializers.
+   */
+  public static final String NCNN_DOMAIN = "ncnn";
+
   private static final Map<String, OpSchema> SCHEMAS = new TreeMap<>();
+  private static final Map<String, OpSchema> NCNN_SCHEMAS = new TreeMap<>();
 
   static {
     Map<String, Attribute.Type> none = Map.of();
@@ -81,6 +88,26 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     add("Expand", 2, 2, 1, 1, none);
   }
 
+  static {
+    // ncnn layers: inputs count bottoms plus weights; attribute types are checked by the writer.
+    for (String layer : List.of("Convolution", "ConvolutionDepthWise", "InnerProduct")) {
+      addNcnn(layer, 2, 3, 1, 1);
+    }
+    addNcnn("BatchNorm", 5, 5, 1, 1);
+    addNcnn("Scale", 2, 3, 1, 1);
+    addNcnn("MemoryData", 1, 1, 1, 1);
+    addNcnn("Concat", 1, VARIADIC, 1, 1);
+    addNcnn("Slice", 1, 1, 1, VARIADIC);
+    addNcnn("Split", 1, 1, 1, VARIADIC);
+    addNcnn("Eltwise", 2, VARIADIC, 1, 1);
+    addNcnn("BinaryOp", 1, 2, 1, 1);
+    for (String layer : List.of("ShuffleChannel", "Swish", "Sigmoid", "ReLU", "Clip", "HardSwish",
+        "HardSigmoid", "Mish", "TanH", "Reshape", "Permute", "Crop", "Pooling", "Interp", "Softmax",
+        "Flatten")) {
+      addNcnn(layer, 1, 1, 1, 1);
+    }
+  }
+
   public OpSchema {
     attributes = Map.copyOf(attributes);
   }
@@ -90,8 +117,18 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     SCHEMAS.put(op, new OpSchema(op, minIn, maxIn, minOut, maxOut, attrs));
   }
 
-  /** The schema of a standard-domain operator, or null if Reparo does not support it. */
+  private static void addNcnn(String layer, int minIn, int maxIn, int minOut, int maxOut) {
+    NCNN_SCHEMAS.put(layer, new OpSchema(layer, minIn, maxIn, minOut, maxOut, Map.of()));
+  }
+
+  /**
+   * The schema of a standard-domain operator or of an ncnn layer ({@link #NCNN_DOMAIN}), or null
+   * if Reparo does not support it.
+   */
   public static OpSchema of(Node node) {
+    if (node.domain().equals(NCNN_DOMAIN)) {
+      return NCNN_SCHEMAS.get(node.opType());
+    }
     boolean standard = node.domain().isEmpty() || node.domain().equals("ai.onnx");
     return standard ? SCHEMAS.get(node.opType()) : null;
   }
@@ -103,6 +140,11 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
       throw new UnsupportedOpException(node, supportedOps());
     }
     return s;
+  }
+
+  /** The ncnn layer types lowered graphs may hold, sorted. */
+  public static List<String> supportedNcnnLayers() {
+    return List.copyOf(NCNN_SCHEMAS.keySet());
   }
 
   /** The supported operator types, sorted. */

@@ -28,6 +28,15 @@ public class UnsupportedOpException extends ReparoException {
     this.domain = node.domain();
   }
 
+  /** The operator is known, but this use of it cannot be expressed in the target; says why. */
+  public UnsupportedOpException(Node node, String target, String reason) {
+    super(node.describe() + ": " + (node.domain().isEmpty() ? "" : node.domain() + ":")
+        + node.opType() + " cannot be expressed in " + target + ": " + reason);
+    this.nodeName = node.name();
+    this.opType = node.opType();
+    this.domain = node.domain();
+  }
+
   public String nodeName() {
     return nodeName;
   }

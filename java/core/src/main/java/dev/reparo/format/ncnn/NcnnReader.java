@@ -1,0 +1,214 @@
+package dev.reparo.format.ncnn;
+
+import dev.reparo.ModelFormatException;
+import dev.reparo.Tensor;
+import dev.reparo.graph.Attribute;
+import dev.reparo.graph.DataType;
+import dev.reparo.graph.Dim;
+import dev.reparo.graph.Graph;
+import dev.reparo.graph.Node;
+import dev.reparo.graph.OpSchema;
+import dev.reparo.graph.Shape;
+import dev.reparo.graph.ValueInfo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads an ncnn {@code .param} + {@code .bin} pair into a {@link Graph} of {@link
+ * OpSchema#NCNN_DOMAIN ncnn-domain} nodes, for inspection and round trips: {@code Input} layers
+ * become graph inputs, blobs no layer reads become graph outputs, params become attributes named
+ * by id (ints, floats, int or float arrays), weights become float initializers named {@code
+ * <layer>.<role>} listed after the node's bottoms. {@link NcnnWriter} writes such a graph back.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class NcnnReader {
+  private NcnnReader() {}
+
+  /** @throws ModelFormatException naming the file that is missing, malformed or truncated */
+  public static Graph read(Path param, Path bin) {
+    return read(new String(readBytes(param), StandardCharsets.US_ASCII), readBytes(bin),
+        param.toString(), bin.toString());
+  }
+
+  /**
+   * Reads a model from memory.
+   *
+   * @param paramName and {@code binName}: the names used in error messages
+   * @throws ModelFormatException naming the file at fault
+   */
+  public static Graph read(String paramText, byte[] bin, String paramName, String binName) {
+    NcnnParam param = NcnnParam.parse(paramText, paramName);
+    ByteBuffer buf = ByteBuffer.wrap(bin).order(ByteOrder.LITTLE_ENDIAN);
+    String graphName = Path.of(paramName).getFileName().toString().replaceFirst("\\.param$", "");
+    Graph g = new Graph(graphName, 0);
+    g.setOpsetImport(OpSchema.NCNN_DOMAIN, 1);
+    for (NcnnParam.Layer layer : param.layers()) {
+      if (layer.type().equals("Input")) {
+        if (layer.tops().size() != 1 || !layer.bottoms().isEmpty()) {
+          throw new ModelFormatException(paramName + ": Input layer '" + layer.name()
+              + "' must have no bottoms and one top");
+        }
+        g.addInput(new ValueInfo(layer.tops().get(0), DataType.FLOAT, inputShape(layer)));
+        continue;
+      }
+      List<NcnnWeights.Entry> layout;
+      try {
+        layout = NcnnWeights.layout(layer.type(), layer::intParam);
+      } catch (IllegalArgumentException e) {
+        throw new ModelFormatException(paramName + ": layer '" + layer.name() + "': " + e.getMessage());
+      }
+      if (layout == null) {
+        throw new ModelFormatException(paramName + ": layer '" + layer.name() + "' has type '"
+            + layer.type() + "', whose weights Reparo cannot read; it reads "
+            + String.join(", ", OpSchema.supportedNcnnLayers()));
+      }
+      List<String> inputs = new ArrayList<>(layer.bottoms());
+      for (NcnnWeights.Entry e : layout) {
+        Tensor t = readWeights(buf, e, layer, binName);
+        String name = g.uniqueName(layer.name() + "." + e.role());
+        g.putInitializer(name, t);
+        inputs.add(name);
+      }
+      Node.Builder b = Node.builder(layer.type()).name(layer.name()).domain(OpSchema.NCNN_DOMAIN);
+      b.inputs(inputs.toArray(String[]::new)).outputs(layer.tops().toArray(String[]::new));
+      for (Map.Entry<Integer, String> p : layer.params().entrySet()) {
+        b.attr(attribute(p.getKey(), p.getValue()));
+      }
+      g.addNode(b.build());
+    }
+    if (buf.hasRemaining()) {
+      throw new ModelFormatException(binName + ": " + buf.remaining() + " bytes left over after the"
+          + " weights " + paramName + " describes; the .bin does not belong to this .param");
+    }
+    for (String out : param.unconsumedBlobs()) {
+      g.addOutput(new ValueInfo(out, DataType.FLOAT, Shape.unknown()));
+    }
+    return g;
+  }
+
+  /** [1, c, h, w] from the Input's w (0), h (1), d (11), c (2); 0 or absent is unknown. */
+  private static Shape inputShape(NcnnParam.Layer layer) {
+    int w = layer.intParam(0, 0);
+    int h = layer.intParam(1, 0);
+    int d = layer.intParam(11, 0);
+    int c = layer.intParam(2, 0);
+    int[] outerFirst = c > 0 || d > 0 ? (d > 0 ? new int[] {c, d, h, w} : new int[] {c, h, w})
+        : h > 0 ? new int[] {h, w} : w > 0 ? new int[] {w} : null;
+    if (outerFirst == null) {
+      return Shape.unknown();
+    }
+    List<Dim> dims = new ArrayList<>();
+    dims.add(Dim.of(1));
+    for (int v : outerFirst) {
+      dims.add(v > 0 ? Dim.of(v) : Dim.unknown());
+    }
+    return Shape.of(dims);
+  }
+
+  private static Attribute attribute(int key, String value) {
+    if (key > NcnnParam.ARRAY_KEY_BASE) {
+      String id = Integer.toString(key);
+      return NcnnParam.isFloat(value) ? Attribute.of(id, Float.parseFloat(value))
+          : Attribute.of(id, (long) Integer.parseInt(value));
+    }
+    String id = Integer.toString(NcnnParam.ARRAY_KEY_BASE - key);
+    String[] parts = value.split(",");
+    boolean floats = false;
+    for (int i = 1; i < parts.length; i++) {
+      floats |= NcnnParam.isFloat(parts[i]);
+    }
+    if (floats) {
+      float[] v = new float[parts.length - 1];
+      for (int i = 1; i < parts.length; i++) {
+        v[i - 1] = Float.parseFloat(parts[i]);
+      }
+      return Attribute.floats(id, v);
+    }
+    long[] v = new long[parts.length - 1];
+    for (int i = 1; i < parts.length; i++) {
+      v[i - 1] = Integer.parseInt(parts[i]);
+    }
+    return Attribute.ints(id, v);
+  }
+
+  private static Tensor readWeights(ByteBuffer buf, NcnnWeights.Entry e, NcnnParam.Layer layer, String binName) {
+    int n = e.count();
+    if (n <= 0) {
+      throw new ModelFormatException(binName + ": layer '" + layer.name() + "' declares " + n + " "
+          + e.role() + " values");
+    }
+    float[] v = new float[n];
+    if (e.tagged()) {
+      need(buf, 4, layer, binName);
+      int tag = buf.getInt();
+      if (tag == NcnnWeights.TAG_FP16) {
+        int bytes = (n * 2 + 3) / 4 * 4;
+        need(buf, bytes, layer, binName);
+        int start = buf.position();
+        for (int i = 0; i < n; i++) {
+          v[i] = Float16.toFloat(buf.getShort());
+        }
+        buf.position(start + bytes);
+        return Tensor.of(v, n);
+      }
+      if (tag == NcnnWeights.TAG_INT8) {
+        throw new ModelFormatException(binName + ": layer '" + layer.name() + "' stores int8 weights,"
+            + " which Reparo does not read");
+      }
+      if (tag == NcnnWeights.TAG_BF16) {
+        int bytes = (n * 2 + 3) / 4 * 4;
+        need(buf, bytes, layer, binName);
+        int start = buf.position();
+        for (int i = 0; i < n; i++) {
+          v[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+        }
+        buf.position(start + bytes);
+        return Tensor.of(v, n);
+      }
+      if (tag != 0 && tag != NcnnWeights.TAG_FP32) {
+        // Quantized: a 256-entry float table, then one index byte per value (padded to 4).
+        need(buf, 1024 + (n + 3) / 4 * 4, layer, binName);
+        float[] table = new float[256];
+        for (int i = 0; i < 256; i++) {
+          table[i] = buf.getFloat();
+        }
+        int start = buf.position();
+        for (int i = 0; i < n; i++) {
+          v[i] = table[buf.get() & 0xff];
+        }
+        buf.position(start + (n + 3) / 4 * 4);
+        return Tensor.of(v, n);
+      }
+    }
+    need(buf, (long) n * 4, layer, binName);
+    buf.asFloatBuffer().get(v);
+    buf.position(buf.position() + n * 4);
+    return Tensor.of(v, n);
+  }
+
+  private static void need(ByteBuffer buf, long bytes, NcnnParam.Layer layer, String binName) {
+    if (buf.remaining() < bytes) {
+      throw new ModelFormatException(binName + ": truncated: layer '" + layer.name() + "' needs "
+          + bytes + " more bytes at offset " + buf.position() + ", " + buf.remaining() + " remain");
+    }
+  }
+
+  private static byte[] readBytes(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new ModelFormatException(file + ": no such file", e);
+    } catch (IOException e) {
+      throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+}
