@@ -1,0 +1,126 @@
+package dev.reparo.convert;
+
+import dev.reparo.ModelFormatException;
+import dev.reparo.Reparo;
+import dev.reparo.backend.DeployedModel;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * Converted models on disk, keyed by the source file's SHA-256 and Reparo's version, so that
+ * {@code Detector.open("model.onnx")} converts once and later opens reuse the result. An entry is
+ * built in a temporary directory under a file lock and renamed into place; an entry whose
+ * {@code model.json} is missing, unreadable or names another source hash is rebuilt.
+ *
+ * <p>Thread-safe and safe across processes sharing the directory.
+ */
+public final class ConversionCache {
+  /** File locks are per process; threads of this JVM queue on these monitors first. */
+  private static final ConcurrentHashMap<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
+
+  private final Path root;
+
+  public ConversionCache(Path root) {
+    this.root = root;
+  }
+
+  /**
+   * The cache in {@code $REPARO_CACHE/models} (default {@code ~/.cache/reparo/models}), or under the
+   * {@code reparo.cache} system property when set.
+   */
+  public static ConversionCache standard() {
+    String prop = System.getProperty("reparo.cache");
+    String env = System.getenv("REPARO_CACHE");
+    Path base = prop != null ? Path.of(prop)
+        : env != null && !env.isEmpty() ? Path.of(env)
+        : Path.of(System.getProperty("user.home"), ".cache", "reparo");
+    return new ConversionCache(base.resolve("models"));
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The converted form of {@code onnx}, converting it first if the cache has no valid entry. */
+  public DeployedModel deploy(Path onnx) throws IOException {
+    String sha = ModelConverter.sha256(onnx);
+    Path entry = root.resolve(sha.substring(0, 16) + "-" + Reparo.version());
+    DeployedModel cached = valid(entry, sha);
+    if (cached != null) {
+      return cached;
+    }
+    Files.createDirectories(root);
+    synchronized (IN_PROCESS.computeIfAbsent(entry.toAbsolutePath(), k -> new Object())) {
+      return build(onnx, sha, entry);
+    }
+  }
+
+  private DeployedModel build(Path onnx, String sha, Path entry) throws IOException {
+    DeployedModel cached;
+    try (FileChannel lockFile = FileChannel.open(root.resolve(entry.getFileName() + ".lock"),
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.lock()) {
+      cached = valid(entry, sha); // another process may have built it while we waited
+      if (cached != null) {
+        return cached;
+      }
+      deleteTree(entry);
+      Path tmp = Files.createTempDirectory(root, "." + entry.getFileName() + "-");
+      try {
+        ModelConverter.convert(onnx, tmp, false);
+        try {
+          Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException | DirectoryNotEmptyException e) {
+          throw new IOException("cannot move converted model into " + entry + ": " + e.getMessage(), e);
+        }
+      } finally {
+        deleteTree(tmp);
+      }
+    }
+    DeployedModel built = valid(entry, sha);
+    if (built == null) {
+      throw new ModelFormatException(onnx + ": conversion finished but " + entry + " is not a valid model");
+    }
+    return built;
+  }
+
+  private static DeployedModel valid(Path entry, String sha) {
+    if (!Files.isRegularFile(entry.resolve(DeployedModel.DESCRIPTOR))) {
+      return null;
+    }
+    try {
+      DeployedModel m = DeployedModel.read(entry);
+      if (!m.sourceSha256().equals(sha)) {
+        return null;
+      }
+      for (String kind : m.files().keySet()) {
+        m.file(kind);
+      }
+      return m;
+    } catch (IOException | RuntimeException e) {
+      return null; // corrupt entry: rebuilt by the caller
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
