@@ -1,0 +1,130 @@
+package dev.reparo.ncnn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.Tensor;
+import dev.reparo.backend.Backends;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ConversionCache;
+import dev.reparo.detect.Detection;
+import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.Letterbox;
+import dev.reparo.detect.ModelMetadata;
+import dev.reparo.detect.PostProcessor;
+import dev.reparo.format.npy.Npy;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole detector path on ncnn, checked against PyTorch: the seeded YOLOv5-Lite-e fixture
+ * (training form, raw head) is converted, run by ncnn on the fixture's input, and its outputs and
+ * final detections compared with those PyTorch computed.
+ */
+class DetectorOnNcnnTest {
+  static final Path FIXTURE = Path.of(System.getProperty("reparo.fixtures"), "yolov5lite_e-training-torchscript11-raw");
+
+  static DetectorOptions.Builder options() {
+    return DetectorOptions.builder()
+        .metadata("names", "[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]")
+        .metadata("strides", "[8,16,32]")
+        .metadata("anchors", "[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]")
+        .metadata("input_size", "320");
+  }
+
+  @Test
+  void convertedModelMatchesPyTorchOutputsAndDetections(@TempDir Path cache) throws Exception {
+    DeployedModel deployed = new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
+    DetectorOptions opts = options().threads(1).build();
+    ModelMetadata meta = ModelMetadata.parse(deployed.metadata(), opts.metadataOverrides(), "fixture");
+    try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
+      List<Tensor> got = m.run(Npy.read(FIXTURE.resolve("input.npy")));
+      List<Tensor> want = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        want.add(Npy.read(FIXTURE.resolve("output_" + i + ".npy")));
+      }
+      double worst = 0;
+      double worstAbs = 0;
+      double peak = 0;
+      for (int i = 0; i < 3; i++) {
+        assertEquals(java.util.Arrays.toString(want.get(i).shape()), java.util.Arrays.toString(got.get(i).shape()));
+        float[] a = want.get(i).data();
+        float[] b = got.get(i).data();
+        for (int j = 0; j < a.length; j++) {
+          double err = Math.abs(a[j] - b[j]) / (1e-3 + Math.abs(a[j]));
+          worst = Math.max(worst, err);
+          worstAbs = Math.max(worstAbs, Math.abs(a[j] - b[j]));
+          peak = Math.max(peak, Math.abs(a[j]));
+        }
+      }
+      System.out.printf("ncnn vs PyTorch: max abs %.3g, peak |ref| %.3g, max rel %.3g%n", worstAbs, peak, worst);
+      assertTrue(worstAbs <= 1e-4 * peak, "largest difference ncnn vs PyTorch " + worstAbs + " on outputs up to " + peak);
+
+      PostProcessor post = new PostProcessor(meta.head(), meta.names());
+      Letterbox box = Letterbox.fixed(320, 320, 320, 320);
+      List<Detection> fromTorch = post.process(want, box, 0.3f, 0.45f, 300, false, null);
+      List<Detection> fromNcnn = post.process(got, box, 0.3f, 0.45f, 300, false, null);
+      assertFalse(fromTorch.isEmpty(), "random weights still give scores above 0.3 here");
+      assertEquals(fromTorch.size(), fromNcnn.size());
+      for (int i = 0; i < fromTorch.size(); i++) {
+        Detection t = fromTorch.get(i);
+        Detection n = fromNcnn.get(i);
+        assertEquals(t.classId(), n.classId());
+        assertEquals(t.score(), n.score(), 1e-3f);
+        assertTrue(t.iou(n) > 0.999f, t + " vs " + n);
+      }
+    }
+  }
+
+  @Test
+  void detectorOpensOnnxConvertsOnceAndDetects(@TempDir Path dir) throws Exception {
+    System.setProperty("reparo.cache", dir.toString());
+    try {
+      BufferedImage img = new BufferedImage(640, 480, BufferedImage.TYPE_3BYTE_BGR);
+      Graphics2D g = img.createGraphics();
+      g.setColor(Color.GRAY);
+      g.fillRect(0, 0, 640, 480);
+      g.setColor(Color.RED);
+      g.fillOval(100, 100, 120, 120);
+      g.dispose();
+      List<Detection> first;
+      try (Detector d = Detector.open(FIXTURE.resolve("model.onnx"), options().confThreshold(0.3f).build())) {
+        assertTrue(d.backendDescription().startsWith("ncnn "));
+        first = d.detect(img);
+        for (Detection det : first) {
+          assertTrue(det.x1() >= 0 && det.x2() <= 640 && det.y1() >= 0 && det.y2() <= 480, det.toString());
+        }
+        for (int i = 1; i < first.size(); i++) {
+          assertTrue(first.get(i - 1).score() >= first.get(i).score());
+        }
+        d.close();
+        assertThrows(IllegalStateException.class, () -> d.detect(img));
+      }
+      Path models = dir.resolve("models");
+      long entries;
+      try (var s = Files.list(models)) {
+        entries = s.filter(Files::isDirectory).count();
+      }
+      assertEquals(1, entries, "one cache entry");
+      try (Detector again = Detector.open(FIXTURE.resolve("model.onnx"), options().confThreshold(0.3f).build())) {
+        assertEquals(first, again.detect(img), "the cached model gives the same detections");
+      }
+      try (var s = Files.list(models)) {
+        assertEquals(1, s.filter(Files::isDirectory).count(), "second open reused the entry");
+      }
+    } finally {
+      System.clearProperty("reparo.cache");
+    }
+  }
+}
