@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         "the exported ONNX graph, quantize it, and run it on ncnn (CPU) or TensorRT (GPU).",
         ""
     },
-    subcommands = {VersionCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ConvertCommand.class, InferCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run 'reparo help VERB' for a verb's options."})
 public final class ReparoCli implements Runnable {
   @CommandLine.Spec
@@ -29,8 +29,9 @@ public final class ReparoCli implements Runnable {
   static int run(String... args) {
     CommandLine cli = new CommandLine(new ReparoCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ReparoException) {
-        commandLine.getErr().println("reparo: " + e.getMessage());
+      if (e instanceof ReparoException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+        String msg = e instanceof java.nio.file.NoSuchFileException ? e.getMessage() + ": no such file" : e.getMessage();
+        commandLine.getErr().println("reparo: " + msg);
         return 1;
       }
       throw e;

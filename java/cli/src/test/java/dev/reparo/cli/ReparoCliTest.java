@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class ReparoCliTest {
-  private record Result(int code, String out, String err) {}
+  record Result(int code, String out, String err) {}
 
-  private static Result run(String... args) {
+  static Result run(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();

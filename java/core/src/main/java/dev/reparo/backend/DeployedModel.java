@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reparo.ModelFormatException;
+import dev.reparo.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,14 +122,7 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
     ObjectNode m = root.putObject("metadata");
     metadata.forEach(m::put);
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".model", ".json.tmp");
-    try {
-      Files.write(tmp, bytes);
-      Files.move(tmp, dir.resolve(DESCRIPTOR), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(dir.resolve(DESCRIPTOR), bytes);
   }
 
   private static void putShape(ArrayNode a, long[] shape) {

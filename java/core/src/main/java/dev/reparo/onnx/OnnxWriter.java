@@ -66,7 +66,7 @@ public final class OnnxWriter {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+      tmp = dev.reparo.io.AtomicFiles.tempBeside(target);
       try (OutputStream os = Files.newOutputStream(tmp)) {
         CodedOutputStream out = CodedOutputStream.newInstance(os, 1 << 16);
         model.writeTo(out);

@@ -92,7 +92,7 @@ public final class NcnnWriter {
   private static Path temp(Path target) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    return Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    return dev.reparo.io.AtomicFiles.tempBeside(target);
   }
 
   private static void move(Path from, Path to) throws IOException {

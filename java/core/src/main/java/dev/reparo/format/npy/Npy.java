@@ -2,13 +2,13 @@ package dev.reparo.format.npy;
 
 import dev.reparo.ModelFormatException;
 import dev.reparo.Tensor;
+import dev.reparo.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
@@ -114,15 +114,7 @@ public final class Npy {
     for (float v : tensor.data()) {
       out.putFloat(v);
     }
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, out.array());
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(file, out.array());
   }
 
   private static String group(Pattern p, String header, String source, String key) {

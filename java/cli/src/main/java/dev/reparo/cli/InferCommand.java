@@ -1,0 +1,81 @@
+package dev.reparo.cli;
+
+import dev.reparo.Tensor;
+import dev.reparo.backend.Backends;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ConversionCache;
+import dev.reparo.detect.DetectorOptions;
+import dev.reparo.format.npy.Npy;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code reparo infer}: raw tensors in, every output as .npy out — the numeric debugging tool. */
+@Command(name = "infer", sortOptions = false, description = {
+    "Run a model on a raw input tensor and write every output as a .npy file, to compare a",
+    "converted model with PyTorch (np.load both and diff them).",
+    "",
+    "Example:  reparo infer --model yolo.onnx --input x.npy --out outputs/"})
+final class InferCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+      description = ".onnx (converted on the fly, cached), or a converted model's .param / model.json / directory")
+  Path model;
+
+  @Option(names = {"-i", "--input"}, required = true, paramLabel = "X.npy", description = "input tensor, e.g. float32 [1, 3, 320, 320]")
+  Path input;
+
+  @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "directory for <output name>.npy files")
+  Path out;
+
+  @Option(names = "--backend", paramLabel = "NAME", defaultValue = "ncnn",
+      description = "ncnn (default) or onnxruntime, when its jar is on the classpath")
+  String backend;
+
+  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: ncnn's default)")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    DetectorOptions.Backend kind;
+    try {
+      kind = DetectorOptions.Backend.valueOf(backend.toUpperCase());
+    } catch (IllegalArgumentException e) {
+      throw new CliException("unknown backend '" + backend + "'; choose one of " + Arrays.toString(DetectorOptions.Backend.values()).toLowerCase());
+    }
+    if (!Files.isRegularFile(input)) {
+      throw new CliException(input + ": no such file");
+    }
+    DeployedModel deployed = ModelPaths.resolve(model);
+    Tensor x = Npy.read(input);
+    PrintWriter o = spec.commandLine().getOut();
+    DetectorOptions options = DetectorOptions.builder().backend(kind).threads(threads).build();
+    try (LoadedModel m = Backends.find(kind).load(deployed, options)) {
+      List<Tensor> outputs = m.run(x);
+      Files.createDirectories(out);
+      for (int i = 0; i < outputs.size(); i++) {
+        String name = deployed.outputNames().get(i);
+        Path file = out.resolve(safe(name) + ".npy");
+        Npy.write(file, outputs.get(i));
+        o.printf("%-24s %-20s -> %s%n", name, Arrays.toString(outputs.get(i).shape()), file);
+      }
+    }
+    o.flush();
+    return 0;
+  }
+
+  /** Output names become file names: keep letters, digits, '.', '-', '_'. */
+  private static String safe(String name) {
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+}

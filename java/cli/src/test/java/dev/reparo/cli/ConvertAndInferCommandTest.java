@@ -1,0 +1,78 @@
+package dev.reparo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.Tensor;
+import dev.reparo.format.npy.Npy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI on real PyTorch exports; PyTorch's outputs and MAC counts are the oracle. */
+class ConvertAndInferCommandTest {
+  static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
+
+  @Test
+  void convertWritesEveryArtefactAndTheSummary(@TempDir Path out) throws Exception {
+    Path fx = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw");
+    JsonNode info = new ObjectMapper().readTree(fx.resolve("info.json").toFile());
+    ReparoCliTest.Result r = ReparoCliTest.run("convert", fx.resolve("model.onnx").toString(), "--out", out.toString(), "-v");
+    assertEquals(0, r.code(), r.err());
+    for (String f : new String[] {"model.param", "model.bin", "model.fused.onnx", "model.json"}) {
+      assertTrue(Files.size(out.resolve(f)) > 0, f);
+    }
+    // After re-parameterization every RepVGG block's 1x1 branch is gone: PyTorch's hook count.
+    String gflops = String.format("%.3f GFLOPs", 2.0 * info.get("macs_reparameterized").asLong() / 1e9);
+    assertTrue(r.out().contains("Model Summary: ") && r.out().contains(gflops), r.out());
+    assertTrue(r.out().contains("reparameterize-repvgg") && r.out().contains("rewrote   11"), r.out());
+    try (var files = Files.list(out)) {
+      assertEquals(4, files.count(), "no temporary files left");
+    }
+  }
+
+  @Test
+  void inferMatchesPyTorchOnAConvertedModel(@TempDir Path dir) throws Exception {
+    Path fx = FIXTURES.resolve("repvgg_stack-training-torchscript11");
+    ReparoCliTest.Result c = ReparoCliTest.run("convert", fx.resolve("model.onnx").toString(), "--out", dir.resolve("m").toString());
+    assertEquals(0, c.code(), c.err());
+    ReparoCliTest.Result r = ReparoCliTest.run("infer", "--model", dir.resolve("m/model.param").toString(),
+        "--input", fx.resolve("input.npy").toString(), "--out", dir.resolve("o").toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode info = new ObjectMapper().readTree(fx.resolve("info.json").toFile());
+    String name = info.get("outputs").get(0).get("name").asText();
+    Tensor want = Npy.read(fx.resolve("output_0.npy"));
+    Tensor got = Npy.read(dir.resolve("o").resolve(name + ".npy"));
+    assertArrayEquals(want.shape(), got.shape());
+    float peak = 0;
+    float worst = 0;
+    for (int i = 0; i < want.size(); i++) {
+      peak = Math.max(peak, Math.abs(want.data()[i]));
+      worst = Math.max(worst, Math.abs(want.data()[i] - got.data()[i]));
+    }
+    assertTrue(worst <= 1e-4f * peak, "max difference " + worst + " on values up to " + peak);
+  }
+
+  @Test
+  void badInputsFailCleanlyWithoutOutput(@TempDir Path dir) throws Exception {
+    Path notOnnx = dir.resolve("x.onnx");
+    Files.write(notOnnx, new byte[] {0, 0, 0, 1, 2, 3});
+    ReparoCliTest.Result r = ReparoCliTest.run("convert", notOnnx.toString(), "--out", dir.resolve("out").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("reparo: " + notOnnx), r.err());
+    assertFalse(Files.exists(dir.resolve("out")), "nothing written for a bad model");
+
+    r = ReparoCliTest.run("infer", "--model", dir.resolve("missing.onnx").toString(), "--input", notOnnx.toString(),
+        "--out", dir.resolve("o").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("missing.onnx: no such model file"), r.err());
+
+    r = ReparoCliTest.run("convert", "--out", dir.toString());
+    assertEquals(2, r.code(), "missing model argument is a usage error");
+  }
+}
