@@ -7,7 +7,10 @@ import dev.reparo.ncnn.Ncnn;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReparoCliTest {
   record Result(int code, String out, String err) {}
@@ -42,6 +45,22 @@ class ReparoCliTest {
     Result r = run("--help");
     assertEquals(0, r.code());
     assertTrue(r.out().contains("version"), r.out());
+    assertTrue(r.out().contains("synth"), r.out());
+  }
+
+  @Test
+  void synthWritesADatasetWithProgress(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("shapes");
+    Result r = run("synth", "--out", out.toString(), "--count", "3", "--seed", "4");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("synth: 3/3 images"), r.err());
+    assertTrue(r.out().contains("wrote 3 images (seed 4)"), r.out());
+    assertTrue(Files.isRegularFile(out.resolve("images/000002.jpg")));
+    assertTrue(Files.readString(out.resolve("annotations.json")).contains("\"name\":\"star\""));
+
+    Result again = run("synth", "--out", out.toString(), "--count", "3");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("not empty"), again.err());
   }
 
   @Test

@@ -1,0 +1,182 @@
+package dev.reparo.data;
+
+import dev.reparo.InvalidInputException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Writes a synthetic COCO dataset: {@code images/NNNNNN.jpg} (JPEG quality 95, so a model
+ * trained on it has seen real compression artefacts) and {@code annotations.json}.
+ *
+ * <p>Image {@code i} has COCO id {@code i + 1}; category ids are the class indices 0–5 of
+ * {@link ShapeClass}; {@code bbox} is the tight box of the shape as drawn (before later objects
+ * partly cover it), {@code area} the shape's exact area.
+ *
+ * <p>The dataset is written into a temporary folder next to the target and renamed into place at
+ * the end, so a crash never leaves a half-written dataset under the target name. Instances are
+ * immutable and thread-safe; concurrent writes to the same target fail on the rename.
+ */
+public final class SyntheticDataset {
+  /** JPEG quality used for every image. */
+  public static final float JPEG_QUALITY = 0.95f;
+  public static final String ANNOTATIONS = "annotations.json";
+  public static final String IMAGES = "images";
+
+  /** Told after each image; called on the writing thread. */
+  @FunctionalInterface
+  public interface Progress {
+    void imagesWritten(int done, int total);
+  }
+
+  private final SceneGenerator generator;
+
+  public SyntheticDataset(long seed) {
+    this.generator = new SceneGenerator(seed);
+  }
+
+  /** The file name of image {@code index}. */
+  public static String fileName(int index) {
+    return String.format("%06d.jpg", index);
+  }
+
+  /**
+   * Generates {@code count} images into the folder {@code out}, which must not exist or be empty.
+   *
+   * @throws InvalidInputException if {@code count} is not positive or {@code out} is a file or a
+   *     non-empty folder
+   */
+  public void write(Path out, int count, Progress progress) {
+    if (count < 1) {
+      throw new InvalidInputException("image count must be at least 1, got " + count);
+    }
+    Path target = out.toAbsolutePath().normalize();
+    checkTarget(target);
+    Path parent = target.getParent();
+    Path temp;
+    try {
+      Files.createDirectories(parent);
+      temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary folder in " + parent, e);
+    }
+    boolean moved = false;
+    try {
+      Path images = Files.createDirectory(temp.resolve(IMAGES));
+      CocoDataset annotations = writeImages(images, count, progress);
+      try (OutputStream json = Files.newOutputStream(temp.resolve(ANNOTATIONS))) {
+        annotations.write(json);
+      }
+      if (Files.isDirectory(target)) {
+        Files.delete(target); // empty, checked above; a concurrent writer makes this throw
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      moved = true;
+    } catch (DirectoryNotEmptyException | FileAlreadyExistsException e) {
+      throw new InvalidInputException(target + " appeared while the dataset was being written");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the dataset to " + target, e);
+    } finally {
+      if (!moved) {
+        deleteQuietly(temp);
+      }
+    }
+  }
+
+  private CocoDataset writeImages(Path images, int count, Progress progress) throws IOException {
+    List<CocoDataset.Image> imageRecords = new ArrayList<>(count);
+    List<CocoDataset.Annotation> annotationRecords = new ArrayList<>();
+    ImageWriter writer = jpegWriter();
+    try {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(JPEG_QUALITY);
+      for (int i = 0; i < count; i++) {
+        Scene scene = generator.generate(i);
+        String name = fileName(i);
+        Path file = images.resolve(name);
+        try (ImageOutputStream stream = ImageIO.createImageOutputStream(file.toFile())) {
+          writer.setOutput(stream);
+          writer.write(null, new IIOImage(scene.image(), null, null), param);
+        }
+        long imageId = i + 1L;
+        imageRecords.add(new CocoDataset.Image(imageId, name, scene.image().getWidth(),
+            scene.image().getHeight()));
+        for (SceneObject object : scene.objects()) {
+          Box b = object.box();
+          annotationRecords.add(new CocoDataset.Annotation(annotationRecords.size() + 1L, imageId,
+              object.shapeClass().index(),
+              new double[] {round(b.x()), round(b.y()), round(b.width()), round(b.height())},
+              round(object.geometry().area()), 0));
+        }
+        if (progress != null) {
+          progress.imagesWritten(i + 1, count);
+        }
+      }
+    } finally {
+      writer.dispose();
+    }
+    List<CocoDataset.Category> categories = new ArrayList<>();
+    for (ShapeClass c : ShapeClass.values()) {
+      categories.add(new CocoDataset.Category(c.index(), c.label(), "shape"));
+    }
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("description", "Reparo synthetic shapes");
+    info.put("seed", generator.seed());
+    info.put("images", count);
+    return new CocoDataset(info, imageRecords, annotationRecords, categories);
+  }
+
+  private static ImageWriter jpegWriter() {
+    Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
+    if (!writers.hasNext()) {
+      throw new IllegalStateException("this JVM has no JPEG image writer");
+    }
+    return writers.next();
+  }
+
+  /** Two decimals: sub-pixel detail beyond that is noise in a box. */
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static void checkTarget(Path target) {
+    if (Files.isRegularFile(target)) {
+      throw new InvalidInputException(target + " is a file, not a folder");
+    }
+    if (Files.isDirectory(target)) {
+      try (Stream<Path> entries = Files.list(target)) {
+        if (entries.findAny().isPresent()) {
+          throw new InvalidInputException(target + " exists and is not empty");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // best effort: a leftover temporary folder is harmless and visibly named
+    }
+  }
+}
