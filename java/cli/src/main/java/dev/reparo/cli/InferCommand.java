@@ -4,7 +4,6 @@ import dev.reparo.Tensor;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.format.npy.Npy;
 import java.io.PrintWriter;
@@ -47,12 +46,7 @@ final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DetectorOptions.Backend kind;
-    try {
-      kind = DetectorOptions.Backend.valueOf(backend.toUpperCase());
-    } catch (IllegalArgumentException e) {
-      throw new CliException("unknown backend '" + backend + "'; choose one of " + Arrays.toString(DetectorOptions.Backend.values()).toLowerCase());
-    }
+    DetectorOptions.Backend kind = backendKind(backend);
     if (!Files.isRegularFile(input)) {
       throw new CliException(input + ": no such file");
     }
@@ -72,6 +66,15 @@ final class InferCommand implements Callable<Integer> {
     }
     o.flush();
     return 0;
+  }
+
+  static DetectorOptions.Backend backendKind(String name) {
+    try {
+      return DetectorOptions.Backend.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CliException("unknown backend '" + name + "'; choose one of "
+          + Arrays.toString(DetectorOptions.Backend.values()).toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   /** Output names become file names: keep letters, digits, '.', '-', '_'. */

@@ -1,0 +1,46 @@
+package dev.reparo.cli;
+
+import java.io.PrintWriter;
+
+/**
+ * A one-line progress bar on stderr: done/total, rate and ETA, redrawn at most 10 times a second.
+ * Prints nothing for a single item. Not thread-safe; update it from one thread.
+ */
+final class ProgressBar {
+  private static final int WIDTH = 30;
+  private final PrintWriter err;
+  private final String what;
+  private final int total;
+  private final long start = System.nanoTime();
+  private long lastDraw;
+  private int done;
+
+  ProgressBar(PrintWriter err, String what, int total) {
+    this.err = err;
+    this.what = what;
+    this.total = total;
+  }
+
+  void step() {
+    done++;
+    long now = System.nanoTime();
+    if (total > 1 && (now - lastDraw > 100_000_000L || done == total)) {
+      lastDraw = now;
+      double seconds = (now - start) / 1e9;
+      double rate = done / Math.max(seconds, 1e-9);
+      int filled = (int) ((long) WIDTH * done / total);
+      long eta = Math.round((total - done) / Math.max(rate, 1e-9));
+      err.printf("\r%s [%s%s] %d/%d  %.1f/s  ETA %ds ", what, "#".repeat(filled), " ".repeat(WIDTH - filled), done,
+          total, rate, eta);
+      if (done == total) {
+        err.println();
+      }
+      err.flush();
+    }
+  }
+
+  /** Seconds since the bar was created. */
+  double elapsedSeconds() {
+    return (System.nanoTime() - start) / 1e9;
+  }
+}

@@ -1,0 +1,77 @@
+package dev.reparo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.data.SyntheticDataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DetectAndEvalCommandTest {
+  static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
+  static final Path COCO = FIXTURES.resolveSibling("coco");
+  static final String[] META = {
+      "--meta", "names=[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]",
+      "--meta", "strides=[8,16,32]",
+      "--meta", "anchors=[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]"};
+
+  @Test
+  void evalOfAResultsFileMatchesPycocotools() throws Exception {
+    ReparoCliTest.Result r = ReparoCliTest.run("eval", "--gt", COCO.resolve("gt.json").toString(), "--detections",
+        COCO.resolve("dets.json").toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode expected = new ObjectMapper().readTree(COCO.resolve("expected.json").toFile());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals(12, lines.length, r.out());
+    for (int i = 0; i < 12; i++) {
+      assertTrue(lines[i].endsWith(String.format("= %.3f", expected.get("stats").get(i).asDouble())), lines[i]);
+    }
+  }
+
+  @Test
+  void detectWritesAnnotatedImagesAndCocoResultsMappedToTheDataset(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(5).write(dir.resolve("data"), 3, (d, t) -> {});
+    List<String> args = new ArrayList<>(List.of("detect", "-m",
+        FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw/model.onnx").toString(),
+        "-s", dir.resolve("data/images").toString(), "-o", dir.resolve("out").toString(),
+        "--json", dir.resolve("dets.json").toString(), "--gt", dir.resolve("data/annotations.json").toString(),
+        "--conf", "0.5", "--max-det", "20"));
+    args.addAll(List.of(META));
+    ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+    try (var s = Files.list(dir.resolve("out"))) {
+      assertEquals(3, s.filter(p -> p.toString().endsWith(".png")).count());
+    }
+    JsonNode gt = new ObjectMapper().readTree(dir.resolve("data/annotations.json").toFile());
+    JsonNode dets = new ObjectMapper().readTree(dir.resolve("dets.json").toFile());
+    assertTrue(dets.isArray() && dets.size() > 0 && dets.size() <= 60, "at most 20 per image: " + dets.size());
+    for (JsonNode d : dets) {
+      int cat = d.get("category_id").asInt();
+      String label = d.get("label").asText();
+      boolean known = false;
+      for (JsonNode c : gt.get("categories")) {
+        known |= c.get("id").asInt() == cat && c.get("name").asText().equals(label);
+      }
+      assertTrue(known, "category id taken from the dataset by name: " + d);
+    }
+    assertTrue(r.out().contains("detections in 3 images"), r.out());
+
+    // The same results scored by eval: it reads what detect wrote.
+    ReparoCliTest.Result e = ReparoCliTest.run("eval", "--gt", dir.resolve("data/annotations.json").toString(),
+        "--detections", dir.resolve("dets.json").toString());
+    assertEquals(0, e.code(), e.err());
+  }
+
+  @Test
+  void detectWithoutModelOrSourceExplainsWhatItNeeds() {
+    ReparoCliTest.Result r = ReparoCliTest.run("detect", "-s", "x.jpg");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("needs --model and --source (or --demo)"), r.err());
+  }
+}
