@@ -160,8 +160,7 @@ public final class Detector implements AutoCloseable {
   public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride) {
     checkOpen();
     Letterbox box = Letterbox.fixed(width, height, inputWidth, inputHeight);
-    Tensor input = loaded.preprocess(bgr, width, height, stride, box, metadata);
-    List<Tensor> outputs = loaded.run(input);
+    List<Tensor> outputs = loaded.runImage(bgr, width, height, stride, box, metadata);
     return post.process(outputs, box, options.confThreshold(), options.iouThreshold(), options.maxDetections(),
         options.agnosticNms(), classMask);
   }

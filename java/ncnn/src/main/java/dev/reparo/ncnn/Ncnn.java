@@ -146,6 +146,17 @@ public final class Ncnn {
    */
   public static Tensor letterbox(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
       int stride, Letterbox box, float fill, float scale) {
+    ncnn_mat mat = letterboxMat(pixels, format, bgrToRgb, width, height, stride, box, fill, scale);
+    try {
+      return Mats.toTensor(mat, "letterboxed image");
+    } finally {
+      ncnn_mat_destroy(mat);
+    }
+  }
+
+  /** {@link #letterbox} into a native mat the caller must destroy; nothing passes through Java. */
+  static ncnn_mat letterboxMat(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
+      int stride, Letterbox box, float fill, float scale) {
     checkSide("width", width);
     checkSide("height", height);
     checkSide("input width", box.inputWidth());
@@ -172,6 +183,7 @@ public final class Ncnn {
     ncnn_mat resized = null;
     ncnn_mat padded = ncnn_mat_create();
     ncnn_option opt = ncnn_option_create();
+    boolean ok = false;
     try {
       ncnn_option_set_num_threads(opt, 1);
       resized = ncnn_mat_from_pixels_resize(data, type, width, height, stride, box.resizedWidth(),
@@ -182,12 +194,15 @@ public final class Ncnn {
       float[] norm = new float[format.channels()];
       java.util.Arrays.fill(norm, scale);
       ncnn_mat_substract_mean_normalize(padded, (float[]) null, norm);
-      return Mats.toTensor(padded, "letterboxed image");
+      ok = true;
+      return padded;
     } finally {
       if (resized != null) {
         ncnn_mat_destroy(resized);
       }
-      ncnn_mat_destroy(padded);
+      if (!ok) {
+        ncnn_mat_destroy(padded);
+      }
       ncnn_option_destroy(opt);
       data.close();
     }
