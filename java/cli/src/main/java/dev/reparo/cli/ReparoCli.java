@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         "the exported ONNX graph, quantize it, and run it on ncnn (CPU) or TensorRT (GPU).",
         ""
     },
-    subcommands = {VersionCommand.class, SynthCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {VersionCommand.class, SynthCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run 'reparo help VERB' for a verb's options."})
 public final class ReparoCli implements Runnable {
   @CommandLine.Spec
