@@ -136,8 +136,8 @@ public final class Ncnn {
   /**
    * YOLO pre-processing in one native pass: resizes interleaved 8-bit pixels into the letterbox's
    * resized area (bilinear), converts BGR to RGB when asked, pads the rest with {@code fill} (in
-   * 0..255 units, e.g. 114) and multiplies every value by {@code scale} (e.g. 1/255). Returns a
-   * float tensor [C, inputHeight, inputWidth].
+   * 0..255 units, e.g. 114), then per channel subtracts {@code mean} (0..255 units; null for none)
+   * and multiplies by {@code norm} (e.g. 1/255). Returns a float tensor [C, inputHeight, inputWidth].
    *
    * <p>{@code pixels} may be a direct buffer (no copy: its memory is read in place) or a heap
    * buffer; it is read from its position.
@@ -145,8 +145,8 @@ public final class Ncnn {
    * @throws InvalidInputException if a size is out of range or {@code pixels} is too short
    */
   public static Tensor letterbox(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
-      int stride, Letterbox box, float fill, float scale) {
-    ncnn_mat mat = letterboxMat(pixels, format, bgrToRgb, width, height, stride, box, fill, scale);
+      int stride, Letterbox box, float fill, float[] mean, float[] norm) {
+    ncnn_mat mat = letterboxMat(pixels, format, bgrToRgb, width, height, stride, box, fill, mean, norm);
     try {
       return Mats.toTensor(mat, "letterboxed image");
     } finally {
@@ -156,8 +156,11 @@ public final class Ncnn {
 
   /** {@link #letterbox} into a native mat the caller must destroy; nothing passes through Java. */
   static ncnn_mat letterboxMat(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
-      int stride, Letterbox box, float fill, float scale) {
+      int stride, Letterbox box, float fill, float[] mean, float[] norm) {
     checkSide("width", width);
+    if ((mean != null && mean.length != format.channels()) || norm == null || norm.length != format.channels()) {
+      throw new InvalidInputException("mean and norm need one value per channel (" + format.channels() + ")");
+    }
     checkSide("height", height);
     checkSide("input width", box.inputWidth());
     checkSide("input height", box.inputHeight());
@@ -191,9 +194,7 @@ public final class Ncnn {
       int right = box.inputWidth() - box.resizedWidth() - box.padLeft();
       int bottom = box.inputHeight() - box.resizedHeight() - box.padTop();
       ncnn_copy_make_border(resized, padded, box.padTop(), bottom, box.padLeft(), right, 0, fill, opt);
-      float[] norm = new float[format.channels()];
-      java.util.Arrays.fill(norm, scale);
-      ncnn_mat_substract_mean_normalize(padded, (float[]) null, norm);
+      ncnn_mat_substract_mean_normalize(padded, mean, norm);
       ok = true;
       return padded;
     } finally {

@@ -71,14 +71,14 @@ final class NcnnLoadedModel implements LoadedModel {
   @Override
   public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
     Tensor chw = Ncnn.letterbox(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
-        meta.scale());
+        meta.pixelMean(), meta.pixelNorm());
     return chw.reshape(1, chw.dim(0), chw.dim(1), chw.dim(2));
   }
 
   @Override
   public List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
     ncnn_mat mat = Ncnn.letterboxMat(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
-        meta.scale());
+        meta.pixelMean(), meta.pixelNorm());
     try (NcnnSession session = net.newSession()) {
       session.input(model.inputName(), mat, new int[] {3, box.inputHeight(), box.inputWidth()});
       List<Tensor> outputs = new ArrayList<>(model.outputNames().size());
