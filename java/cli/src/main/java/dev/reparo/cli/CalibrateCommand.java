@@ -63,7 +63,7 @@ final class CalibrateCommand implements Callable<Integer> {
       throw new CliException("--count must be at least 1, got " + count);
     }
     CalibrationMethod m = CalibrationMethod.parse(method);
-    DeployedModel fp32 = ModelPaths.resolve(model);
+    DeployedModel fp32 = dev.reparo.convert.ModelLocator.locate(model);
     List<Path> all = DetectCommand.listImages(images);
     List<Path> used = all.subList(0, Math.min(count, all.size()));
     if (all.size() < count) {
