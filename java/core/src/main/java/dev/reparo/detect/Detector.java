@@ -122,11 +122,28 @@ public final class Detector implements AutoCloseable {
   public List<Detection> detect(BufferedImage image) {
     BufferedImage bgr = ImageLoader.toBgr(image);
     PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
+    return detect(pixels(bgr), bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride());
+  }
+
+  /**
+   * The input tensor {@code [1, 3, H, W]} that {@link #detect(BufferedImage)} runs for this
+   * image: letterboxed and normalised exactly as detection does (calibration uses it so that
+   * int8 scales see what inference will see).
+   */
+  public Tensor preprocess(BufferedImage image) {
+    checkOpen();
+    BufferedImage bgr = ImageLoader.toBgr(image);
+    PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
+    Letterbox box = Letterbox.fixed(bgr.getWidth(), bgr.getHeight(), inputWidth, inputHeight);
+    return loaded.preprocess(pixels(bgr), bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride(), box, metadata);
+  }
+
+  private static ByteBuffer pixels(BufferedImage bgr) {
+    PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
     DataBufferByte db = (DataBufferByte) bgr.getRaster().getDataBuffer();
     int offset = db.getOffset() - bgr.getRaster().getSampleModelTranslateY() * sm.getScanlineStride()
         - bgr.getRaster().getSampleModelTranslateX() * 3;
-    ByteBuffer pixels = ByteBuffer.wrap(db.getData()).position(offset).slice();
-    return detect(pixels, bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride());
+    return ByteBuffer.wrap(db.getData()).position(offset).slice();
   }
 
   /** Detects in raw interleaved 8-bit BGR pixels, rows packed ({@code width·3} bytes each). */

@@ -72,10 +72,17 @@ public final class NcnnReader {
             + String.join(", ", OpSchema.supportedNcnnLayers()));
       }
       List<String> inputs = new ArrayList<>(layer.bottoms());
+      List<Tensor> arrays = new ArrayList<>();
+      boolean[] storedInt8 = new boolean[1];
       for (NcnnWeights.Entry e : layout) {
-        Tensor t = readWeights(buf, e, layer, binName);
-        String name = g.uniqueName(layer.name() + "." + e.role());
-        g.putInitializer(name, t);
+        arrays.add(readWeights(buf, e, layer, binName, storedInt8));
+      }
+      if (storedInt8[0]) {
+        dequantize(arrays, layout, layer, binName);
+      }
+      for (int i = 0; i < layout.size(); i++) {
+        String name = g.uniqueName(layer.name() + "." + layout.get(i).role());
+        g.putInitializer(name, arrays.get(i));
         inputs.add(name);
       }
       Node.Builder b = Node.builder(layer.type()).name(layer.name()).domain(OpSchema.NCNN_DOMAIN);
@@ -140,7 +147,37 @@ public final class NcnnReader {
     return Attribute.ints(id, v);
   }
 
-  private static Tensor readWeights(ByteBuffer buf, NcnnWeights.Entry e, NcnnParam.Layer layer, String binName) {
+  /**
+   * int8 weights become float again: each channel's values divided by its scale (a zero scale
+   * marks an all-zero channel), so writing the graph back quantizes them to the same bytes.
+   */
+  private static void dequantize(List<Tensor> arrays, List<NcnnWeights.Entry> layout, NcnnParam.Layer layer,
+      String binName) {
+    int at = -1;
+    for (int i = 0; i < layout.size(); i++) {
+      if (layout.get(i).role().equals(NcnnWeights.WEIGHT_SCALES)) {
+        at = i;
+      }
+    }
+    if (at < 0) {
+      throw new ModelFormatException(binName + ": layer '" + layer.name() + "' stores int8 weights but its"
+          + " param 8 (int8_scale_term) is 0, so it has no weight scales");
+    }
+    float[] w = arrays.get(0).data();
+    float[] scales = arrays.get(at).data();
+    if (w.length % scales.length != 0) {
+      throw new ModelFormatException(binName + ": layer '" + layer.name() + "' has " + w.length
+          + " weights, which do not split into " + scales.length + " scaled channels");
+    }
+    int per = w.length / scales.length;
+    for (int i = 0; i < w.length; i++) {
+      float s = scales[i / per];
+      w[i] = s == 0 ? 0 : w[i] / s;
+    }
+  }
+
+  private static Tensor readWeights(ByteBuffer buf, NcnnWeights.Entry e, NcnnParam.Layer layer, String binName,
+      boolean[] storedInt8) {
     int n = e.count();
     if (n <= 0) {
       throw new ModelFormatException(binName + ": layer '" + layer.name() + "' declares " + n + " "
@@ -161,8 +198,19 @@ public final class NcnnReader {
         return Tensor.of(v, n);
       }
       if (tag == NcnnWeights.TAG_INT8) {
-        throw new ModelFormatException(binName + ": layer '" + layer.name() + "' stores int8 weights,"
-            + " which Reparo does not read");
+        if (!e.int8()) {
+          throw new ModelFormatException(binName + ": layer '" + layer.name() + "' stores its " + e.role()
+              + " as int8, which only int8 layers (param 8 = int8_scale_term) can");
+        }
+        int bytes = (n + 3) / 4 * 4;
+        need(buf, bytes, layer, binName);
+        int start = buf.position();
+        for (int i = 0; i < n; i++) {
+          v[i] = buf.get();
+        }
+        buf.position(start + bytes);
+        storedInt8[0] = true;
+        return Tensor.of(v, n);
       }
       if (tag == NcnnWeights.TAG_BF16) {
         int bytes = (n * 2 + 3) / 4 * 4;

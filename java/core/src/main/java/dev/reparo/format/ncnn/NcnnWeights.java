@@ -15,11 +15,22 @@ final class NcnnWeights {
   static final int TAG_FP32 = 0x0002C056;
   /** Storage flag of bfloat16 data. */
   static final int TAG_BF16 = 0x01348B83;
-  /** Storage flag of int8 data, which Reparo does not read. */
+  /** Storage flag of int8 data (one byte per value, padded to 4 bytes). */
   static final int TAG_INT8 = 0x000D4B38;
 
-  /** One weight array: its role (used to name it), element count and storage. */
-  record Entry(String role, int count, boolean tagged) {}
+  /** Role of the per-channel weight scales of an int8 layer. */
+  static final String WEIGHT_SCALES = "weight_scales";
+
+  /**
+   * One weight array: its role (used to name it), element count and storage. An {@code int8}
+   * array is held as float in the graph and written quantized with the layer's {@link
+   * #WEIGHT_SCALES} (ncnn's int8 layers, param 8 = int8_scale_term).
+   */
+  record Entry(String role, int count, boolean tagged, boolean int8) {
+    Entry(String role, int count, boolean tagged) {
+      this(role, count, tagged, false);
+    }
+  }
 
   /** Reads an int param with ncnn's default. */
   interface Params {
@@ -38,7 +49,7 @@ final class NcnnWeights {
    * The arrays a layer of {@code type} with these params reads, or null if Reparo does not know
    * the type's weight layout.
    *
-   * @throws IllegalArgumentException for int8-quantized layers, which Reparo does not handle
+   * @throws IllegalArgumentException for an int8_scale_term ncnn does not define
    */
   static List<Entry> layout(String type, Params p) {
     if (WEIGHTLESS.contains(type)) {
@@ -46,14 +57,18 @@ final class NcnnWeights {
     }
     switch (type) {
       case "Convolution", "ConvolutionDepthWise": {
-        requireFloat(p.get(8, 0));
-        Entry w = new Entry("weight", p.get(6, 0), true);
-        return p.get(5, 0) != 0 ? List.of(w, new Entry("bias", p.get(0, 0), false)) : List.of(w);
+        int term = p.get(8, 0);
+        int channels = p.get(0, 0);
+        if (type.equals("ConvolutionDepthWise")) {
+          channels = term == 2 || term == 102 ? 1 : p.get(7, 1);
+        }
+        return withScales(new Entry("weight", p.get(6, 0), true, term != 0), p.get(5, 0) != 0, p.get(0, 0),
+            term, channels);
       }
       case "InnerProduct": {
-        requireFloat(p.get(8, 0));
-        Entry w = new Entry("weight", p.get(2, 0), true);
-        return p.get(1, 0) != 0 ? List.of(w, new Entry("bias", p.get(0, 0), false)) : List.of(w);
+        int term = p.get(8, 0);
+        return withScales(new Entry("weight", p.get(2, 0), true, term != 0), p.get(1, 0) != 0, p.get(0, 0),
+            term, p.get(0, 0));
       }
       case "Scale": {
         int n = p.get(0, 0);
@@ -87,10 +102,25 @@ final class NcnnWeights {
     }
   }
 
-  private static void requireFloat(int int8ScaleTerm) {
-    if (int8ScaleTerm != 0) {
-      throw new IllegalArgumentException("int8-quantized layers (param 8=" + int8ScaleTerm
-          + ") are not supported");
+  /**
+   * Weight, bias, then for int8 layers the weight scales (one per channel), the input scale and,
+   * with requantization (term > 100), the output scale: the order of ncnn's {@code load_model}.
+   */
+  private static List<Entry> withScales(Entry weight, boolean bias, int outputs, int term, int scaleCount) {
+    if (term != 0 && term != 1 && term != 2 && term != 101 && term != 102) {
+      throw new IllegalArgumentException("int8_scale_term (param 8) must be 0, 1, 2, 101 or 102, got " + term);
     }
+    List<Entry> out = new java.util.ArrayList<>(List.of(weight));
+    if (bias) {
+      out.add(new Entry("bias", outputs, false));
+    }
+    if (term != 0) {
+      out.add(new Entry(WEIGHT_SCALES, scaleCount, false));
+      out.add(new Entry("input_scale", 1, false));
+    }
+    if (term > 100) {
+      out.add(new Entry("output_scale", 1, false));
+    }
+    return List.copyOf(out);
   }
 }

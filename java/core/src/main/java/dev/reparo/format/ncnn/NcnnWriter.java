@@ -11,6 +11,7 @@ import dev.reparo.graph.OpSchema;
 import dev.reparo.graph.Shape;
 import dev.reparo.graph.UnsupportedOpException;
 import dev.reparo.graph.ValueInfo;
+import dev.reparo.quant.WeightQuantization;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -238,6 +239,7 @@ public final class NcnnWriter {
         throw new InvalidGraphException(node, "has " + weights.size() + " weights; with its params a "
             + node.opType() + " reads " + layout.size());
       }
+      float[] weightScales = null;
       for (int i = 0; i < layout.size(); i++) {
         NcnnWeights.Entry e = layout.get(i);
         Tensor w = weights.get(i);
@@ -245,7 +247,18 @@ public final class NcnnWriter {
           throw new InvalidGraphException(node, "its " + e.role() + " has " + w.size() + " values; its"
               + " params say " + e.count());
         }
-        writeWeights(w.data(), e.tagged());
+        if (e.role().equals(NcnnWeights.WEIGHT_SCALES)) {
+          weightScales = w.data();
+        }
+      }
+      for (int i = 0; i < layout.size(); i++) {
+        NcnnWeights.Entry e = layout.get(i);
+        float[] data = weights.get(i).data();
+        if (e.int8()) {
+          writeInt8(data, weightScales, node);
+        } else {
+          writeWeights(data, e.tagged());
+        }
       }
       List<String> tops = new ArrayList<>();
       for (String out : node.outputs()) {
@@ -318,6 +331,18 @@ public final class NcnnWriter {
       ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
       b.asFloatBuffer().put(data);
       bin.writeBytes(b.array());
+    }
+
+    /** Quantizes float weights with their per-channel scales and writes them tagged as int8. */
+    private void writeInt8(float[] data, float[] scales, Node node) {
+      if (scales == null || scales.length == 0 || data.length % scales.length != 0) {
+        throw new InvalidGraphException(node, "is int8 (param 8) but its weight scales do not divide its "
+            + data.length + " weights");
+      }
+      writeInt(NcnnWeights.TAG_INT8);
+      byte[] q = WeightQuantization.quantize(data, scales);
+      bin.writeBytes(q);
+      bin.writeBytes(new byte[(4 - q.length % 4) % 4]);
     }
 
     private void writeInt(int v) {

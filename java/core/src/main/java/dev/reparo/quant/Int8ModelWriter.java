@@ -1,0 +1,86 @@
+package dev.reparo.quant;
+
+import dev.reparo.ModelFormatException;
+import dev.reparo.Reparo;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.convert.ModelConverter;
+import dev.reparo.format.ncnn.NcnnWriter;
+import dev.reparo.graph.Graph;
+import dev.reparo.graph.UnsupportedOpException;
+import dev.reparo.onnx.Onnx;
+import dev.reparo.passes.ncnn.NcnnLowering;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes an int8 model directory from a converted FP32 model and a calibration table: the ncnn
+ * int8 {@code model.param}/{@code model.bin}, the fused FP32 ONNX, the Q/DQ ONNX, the table, and
+ * {@code model.json}, so that {@code Detector.open(dir)} and {@code reparo detect} run it like
+ * any converted model. Files are written atomically, {@code model.json} last. Stateless and
+ * thread-safe; concurrent writes must go to different directories.
+ */
+public final class Int8ModelWriter {
+  public static final String QDQ_ONNX = "model.qdq.onnx";
+  public static final String TABLE = "model.table";
+
+  private Int8ModelWriter() {}
+
+  /**
+   * What was written.
+   *
+   * @param int8Layers ncnn layers that run in int8
+   * @param qdqNodes ONNX nodes given Q/DQ inputs; empty with {@code qdqSkipped} saying why when the
+   *     Q/DQ model could not be made
+   */
+  public record Result(DeployedModel model, List<String> int8Layers, List<String> qdqNodes, String qdqSkipped) {}
+
+  /**
+   * @param fp32 a model converted by {@link ModelConverter} (its fused ONNX is re-lowered, giving
+   *     the layer names the table was made for)
+   * @throws ModelFormatException if the table names layers the model does not have
+   */
+  public static Result write(DeployedModel fp32, CalibrationTable table, Path outDir) throws IOException {
+    Graph fused = Onnx.read(fp32.file("onnx"));
+    Graph lowered = fused.copy();
+    NcnnLowering.lower(lowered);
+    List<String> int8 = Int8Lowering.apply(lowered, table);
+    List<String> missing = new ArrayList<>(table.inputScales().keySet());
+    missing.removeAll(int8);
+    if (!missing.isEmpty()) {
+      throw new ModelFormatException(fp32.dir() + ": the calibration table names layers this model does not have"
+          + " as quantizable: " + missing.subList(0, Math.min(5, missing.size())) + (missing.size() > 5 ? " ..." : ""));
+    }
+    Files.createDirectories(outDir);
+    NcnnWriter.write(lowered, outDir.resolve(ModelConverter.NCNN_PARAM), outDir.resolve(ModelConverter.NCNN_BIN),
+        NcnnWriter.WeightStorage.FP32);
+    Onnx.write(fused, outDir.resolve(ModelConverter.FUSED_ONNX));
+    List<String> qdq = List.of();
+    String skipped = "";
+    Graph qdqGraph = fused.copy();
+    try {
+      qdq = QdqOnnx.apply(qdqGraph, table);
+      Onnx.write(qdqGraph, outDir.resolve(QDQ_ONNX));
+    } catch (UnsupportedOpException e) {
+      skipped = e.getMessage();
+      Files.deleteIfExists(outDir.resolve(QDQ_ONNX));
+    }
+    table.write(outDir.resolve(TABLE));
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put("onnx", ModelConverter.FUSED_ONNX);
+    files.put("ncnn_param", ModelConverter.NCNN_PARAM);
+    files.put("ncnn_bin", ModelConverter.NCNN_BIN);
+    if (skipped.isEmpty()) {
+      files.put("onnx_qdq", QDQ_ONNX);
+    }
+    files.put("calibration_table", TABLE);
+    DeployedModel model = new DeployedModel(outDir, fp32.sourceFile(), fp32.sourceSha256(), fp32.inputName(),
+        fp32.inputShape(), fp32.outputNames(), fp32.outputShapes(), files, false, fp32.metadata());
+    model.write(Reparo.version());
+    return new Result(model, int8, qdq, skipped);
+  }
+}

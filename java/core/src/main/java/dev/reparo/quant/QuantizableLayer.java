@@ -1,0 +1,65 @@
+package dev.reparo.quant;
+
+import dev.reparo.Tensor;
+import dev.reparo.graph.Graph;
+import dev.reparo.graph.Node;
+import dev.reparo.graph.OpSchema;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A layer of a lowered ncnn graph that int8 inference can run: a Convolution,
+ * ConvolutionDepthWise or InnerProduct with constant weights, not yet quantized. Immutable and
+ * thread-safe (the weight tensor is shared with the graph; do not change it).
+ *
+ * @param name the layer name, as in the {@code .param} and the calibration table
+ * @param input the blob the layer reads, whose scale calibration finds
+ * @param output the blob it writes (after any fused activation)
+ * @param channels how many weight scales it has: output channels, or groups for depth-wise layers
+ * @param weightQmax 127, or 31 for 3×3 stride-1 convolutions: ncnn runs those with int8 Winograd
+ *     F(4,3), whose transformed kernels only stay in range with 6-bit weights
+ */
+public record QuantizableLayer(String name, String type, String input, String output, Tensor weight, int channels,
+    int weightQmax) {
+  public static final List<String> TYPES = List.of("Convolution", "ConvolutionDepthWise", "InnerProduct");
+
+  /** The quantizable layers of a lowered graph, in graph order. */
+  public static List<QuantizableLayer> find(Graph lowered) {
+    List<QuantizableLayer> out = new ArrayList<>();
+    for (Node n : lowered.nodes()) {
+      if (!OpSchema.NCNN_DOMAIN.equals(n.domain()) || !TYPES.contains(n.opType()) || n.attrInt("8", 0) != 0
+          || n.inputs().size() < 2) {
+        continue;
+      }
+      Tensor w = lowered.initializer(n.input(1));
+      if (w == null || lowered.initializer(n.input(0)) != null) {
+        continue;
+      }
+      int channels = n.opType().equals("ConvolutionDepthWise") ? (int) n.attrInt("7", 1) : (int) n.attrInt("0", 0);
+      if (channels <= 0 || w.size() % channels != 0) {
+        continue;
+      }
+      out.add(new QuantizableLayer(n.name(), n.opType(), n.input(0), n.output(0), w, channels, weightQmax(n)));
+    }
+    return out;
+  }
+
+  private static int weightQmax(Node n) {
+    if (!n.opType().equals("Convolution")) {
+      return Thresholds.QMAX;
+    }
+    long kw = n.attrInt("1", 0);
+    long kh = n.attrInt("11", kw);
+    long dw = n.attrInt("2", 1);
+    long dh = n.attrInt("12", dw);
+    long sw = n.attrInt("3", 1);
+    long sh = n.attrInt("13", sw);
+    boolean winograd = kw == 3 && kh == 3 && dw == 1 && dh == 1 && sw == 1 && sh == 1;
+    return winograd ? 31 : Thresholds.QMAX;
+  }
+
+  /** Per-channel symmetric weight scales. */
+  public float[] weightScales() {
+    return WeightQuantization.scales(weight.data(), channels, weightQmax);
+  }
+}

@@ -1,0 +1,205 @@
+package dev.reparo.ncnn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.reparo.InvalidInputException;
+import dev.reparo.Tensor;
+import dev.reparo.backend.Backends;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ModelConverter;
+import dev.reparo.data.SyntheticDataset;
+import dev.reparo.detect.Detection;
+import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectorOptions;
+import dev.reparo.image.ImageLoader;
+import dev.reparo.quant.CalibrationMethod;
+import dev.reparo.quant.CalibrationTable;
+import dev.reparo.quant.Int8ModelWriter;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * int8 calibration end to end on real exported detectors: calibrate on synthetic images, write the
+ * int8 ncnn model and the Q/DQ ONNX, and compare both with FP32 on other images (the FP32 model is
+ * the reference; ONNX Runtime runs the Q/DQ model).
+ *
+ * <p>The bounds, from what these fixtures measure: each layer run alone in int8 on its real FP32
+ * input keeps cosine ≥ 0.98 to its FP32 output (EQ measures 0.99-0.999; the lowest are 3×3
+ * stride-1 convolutions, whose weights ncnn's int8 Winograd limits to 6 bits), while a wrong layout (scales
+ * inverted or per channel misassigned, int8 bytes misread) gives ~0. The fixtures' weights are
+ * random, so errors grow through depth instead of being absorbed as in a trained network: at the
+ * raw heads the best method keeps 0.93-0.94 (bound 0.9) and ONNX Runtime running the Q/DQ model
+ * (8-bit instead of 6-bit Winograd weights, ties rounded to even) lands within a few hundredths
+ * of ncnn, an independent check of the same scales. Accuracy on a trained model is measured with
+ * mAP by {@code reparo eval}, not here.
+ */
+class NcnnCalibratorTest {
+  static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
+  static final double MIN_LAYER_COSINE = 0.98;
+  static final double MIN_HEAD_COSINE = 0.9;
+  static Path calibration;
+  static Path heldOut;
+
+  @TempDir static Path shared;
+
+  @BeforeAll
+  static void images() {
+    calibration = shared.resolve("calib");
+    new SyntheticDataset(11).write(calibration, 16, null);
+    heldOut = shared.resolve("held");
+    new SyntheticDataset(12).write(heldOut, 3, null);
+  }
+
+  static List<Path> list(Path dataset) throws Exception {
+    try (Stream<Path> s = Files.list(dataset.resolve(SyntheticDataset.IMAGES))) {
+      return s.sorted().toList();
+    }
+  }
+
+  static DetectorOptions detectorOptions() {
+    return DetectorOnNcnnTest.options().build();
+  }
+
+  static DeployedModel convert(String fixture, Path dir) throws Exception {
+    return ModelConverter.convert(FIXTURES.resolve(fixture).resolve("model.onnx"), dir, false).model();
+  }
+
+  static NcnnCalibrator.Options options(CalibrationMethod m) {
+    return NcnnCalibrator.Options.of(m).withDetector(detectorOptions()).withThreads(2);
+  }
+
+  static double cosine(float[] a, float[] b) {
+    return NcnnCalibrator.cosine(a, b);
+  }
+
+  /** The worst head cosine of int8 vs FP32 over the held-out images, and the Q/DQ ONNX one. */
+  static double[] compare(DeployedModel fp32, DeployedModel int8) throws Exception {
+    DetectorOptions opts = detectorOptions();
+    double worstNcnn = 1;
+    double worstOrt = 1;
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (Detector det = Detector.open(fp32.dir(), opts);
+        LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(fp32, opts);
+        LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(int8, opts);
+        OrtSession fp = env.createSession(fp32.file("onnx").toString(), new OrtSession.SessionOptions());
+        OrtSession qdq = env.createSession(int8.file("onnx_qdq").toString(), new OrtSession.SessionOptions())) {
+      for (Path img : list(heldOut)) {
+        Tensor in = det.preprocess(ImageLoader.read(img));
+        List<Tensor> x = a.run(in);
+        List<Tensor> y = b.run(in);
+        List<float[]> ox = ort(env, fp, fp32.inputName(), in);
+        List<float[]> oy = ort(env, qdq, fp32.inputName(), in);
+        for (int i = 0; i < x.size(); i++) {
+          worstNcnn = Math.min(worstNcnn, cosine(x.get(i).data(), y.get(i).data()));
+          worstOrt = Math.min(worstOrt, cosine(ox.get(i), oy.get(i)));
+          assertTrue(cosine(x.get(i).data(), ox.get(i)) > 0.99999, "FP32 ncnn and ORT agree");
+        }
+      }
+    }
+    return new double[] {worstNcnn, worstOrt};
+  }
+
+  static List<float[]> ort(OrtEnvironment env, OrtSession s, String input, Tensor t) throws Exception {
+    long[] shape = java.util.Arrays.stream(t.shape()).asLongStream().toArray();
+    List<float[]> out = new ArrayList<>();
+    try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(t.data()), shape);
+        OrtSession.Result r = s.run(java.util.Map.of(input, x))) {
+      for (var e : r) {
+        FloatBuffer fb = ((OnnxTensor) e.getValue()).getFloatBuffer();
+        float[] v = new float[fb.remaining()];
+        fb.get(v);
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void eqCalibratedYoloStaysCloseToFp32OnNcnnAndOnnxRuntime(@TempDir Path dir) throws Exception {
+    DeployedModel fp32 = convert("yolov5lite_g-default-torchscript17-raw", dir.resolve("fp32"));
+    NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, list(calibration), options(CalibrationMethod.EQ));
+    assertEquals(16, r.images());
+    assertTrue(r.skipped().isEmpty());
+    Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), dir.resolve("int8"));
+    assertEquals(r.layers().size(), w.int8Layers().size());
+    assertEquals(r.layers().size(), w.qdqNodes().size(), "every quantized ncnn layer has a Q/DQ'd ONNX node");
+    for (NcnnCalibrator.LayerResult l : r.layers()) {
+      assertTrue(l.threshold() > 0 && l.threshold() <= l.absmax() * 1.0001, l.toString());
+      assertTrue(l.cosine() > MIN_LAYER_COSINE, l.toString());
+    }
+    double[] worst = compare(fp32, w.model());
+    System.out.printf("yolov5lite_g int8 (EQ): worst head cosine ncnn %.5f, ORT Q/DQ %.5f%n", worst[0], worst[1]);
+    // This RepVGG backbone is all 3x3 stride-1 convolutions, which ncnn's int8 Winograd F(4,3)
+    // needs with 6-bit weights: measured 0.79 on ncnn against 0.91 for 8-bit weights in the Q/DQ
+    // model. The ncnn bound is set below that gap; ORT keeps the general bound.
+    assertTrue(worst[0] > 0.75, "ncnn int8 head cosine " + worst[0]);
+    assertTrue(worst[1] > MIN_HEAD_COSINE, "Q/DQ ONNX head cosine " + worst[1]);
+    assertEquals(r.table(), CalibrationTable.read(dir.resolve("int8").resolve(Int8ModelWriter.TABLE)));
+
+    try (Detector d = Detector.open(dir.resolve("int8"), detectorOptions().toBuilder().confThreshold(0.25f).build());
+        Detector f = Detector.open(dir.resolve("fp32"), detectorOptions().toBuilder().confThreshold(0.25f).build())) {
+      List<Detection> got = d.detect(ImageLoader.read(list(heldOut).get(0)));
+      List<Detection> want = f.detect(ImageLoader.read(list(heldOut).get(0)));
+      System.out.println("detections fp32 " + want.size() + ", int8 " + got.size());
+      assertFalse(want.isEmpty());
+      assertTrue(Math.abs(got.size() - want.size()) <= Math.max(2, want.size() / 5), want.size() + " vs " + got.size());
+    }
+  }
+
+  @Test
+  void everyMethodGivesAWorkingRepVggModelAndTheSameImagesGiveTheSameScales(@TempDir Path dir) throws Exception {
+    DeployedModel fp32 = convert("yolov5lite_e-training-torchscript11-raw", dir.resolve("fp32"));
+    for (CalibrationMethod m : CalibrationMethod.values()) {
+      NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, list(calibration), options(m));
+      Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), dir.resolve(m.cliName()));
+      double[] worst = compare(fp32, w.model());
+      System.out.printf("yolov5lite_e int8 (%s): worst head cosine ncnn %.5f, ORT Q/DQ %.5f%n", m.cliName(), worst[0],
+          worst[1]);
+      assertTrue(worst[0] > 0.5 && worst[1] > 0.5, m + ": head cosine ncnn " + worst[0] + ", ORT " + worst[1]);
+      assertTrue(Math.abs(worst[0] - worst[1]) < 0.05, m + ": ncnn and ONNX Runtime disagree on the same scales");
+      if (m == CalibrationMethod.EQ) {
+        assertTrue(worst[0] > MIN_HEAD_COSINE, "EQ head cosine " + worst[0]);
+        r.layers().forEach(l -> assertTrue(l.cosine() > MIN_LAYER_COSINE, l.toString()));
+      }
+      if (m == CalibrationMethod.KL) {
+        NcnnCalibrator.Result again = NcnnCalibrator.calibrate(fp32, list(calibration), options(m).withThreads(1));
+        assertEquals(r.table(), again.table(), "one thread or two, the same images give the same table");
+      }
+    }
+  }
+
+  @Test
+  void corruptImagesAreSkippedAndCountedAndNoImageIsAnError(@TempDir Path dir) throws Exception {
+    DeployedModel fp32 = convert("repvgg_stack-default-torchscript13", dir.resolve("fp32"));
+    List<Path> images = new ArrayList<>(list(calibration).subList(0, 3));
+    Path bad = dir.resolve("broken.jpg");
+    Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
+    images.add(1, bad);
+    NcnnCalibrator.Options o = NcnnCalibrator.Options.of(CalibrationMethod.KL).withThreads(2)
+        .withDetector(DetectorOptions.builder().metadata("names", "[\"a\"]").metadata("strides", "[8]")
+            .metadata("anchors", "[[10,13]]").build());
+    NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, images, o);
+    assertEquals(3, r.images());
+    assertEquals(1, r.skipped().size());
+    assertTrue(r.skipped().get(0).contains("broken.jpg"), r.skipped().get(0));
+    assertFalse(r.layers().isEmpty());
+    InvalidInputException e = assertThrows(InvalidInputException.class,
+        () -> NcnnCalibrator.calibrate(fp32, List.of(bad), o));
+    assertTrue(e.getMessage().contains("broken.jpg"), e.getMessage());
+    assertThrows(InvalidInputException.class, () -> NcnnCalibrator.calibrate(fp32, List.of(), o));
+  }
+}
