@@ -27,11 +27,14 @@ final class ProgressBar {
     if (total > 1 && (now - lastDraw > 100_000_000L || done == total)) {
       lastDraw = now;
       double seconds = (now - start) / 1e9;
-      double rate = done / Math.max(seconds, 1e-9);
       int filled = (int) ((long) WIDTH * done / total);
-      long eta = Math.round((total - done) / Math.max(rate, 1e-9));
-      err.printf("\r%s [%s%s] %d/%d  %.1f/s  ETA %ds ", what, "#".repeat(filled), " ".repeat(WIDTH - filled), done,
-          total, rate, eta);
+      // Rates over the first fraction of a second are noise (one fast item reads as 300 000/s).
+      String speed = "";
+      if (seconds >= 0.5) {
+        double rate = done / seconds;
+        speed = String.format("  %.1f/s  ETA %ds", rate, Math.round((total - done) / rate));
+      }
+      err.printf("\r%s [%s%s] %d/%d%s ", what, "#".repeat(filled), " ".repeat(WIDTH - filled), done, total, speed);
       if (done == total) {
         err.println();
       }
