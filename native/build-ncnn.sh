@@ -53,14 +53,25 @@ if [ -z "$platform" ]; then
     *) platform="$(uname -s | tr A-Z a-z)-$(uname -m)" ;;
   esac
 fi
-options="$REPARO_ROOT/cmake/ncnn-options.cmake"
+options=("$REPARO_ROOT/cmake/ncnn-options.cmake")
+# A platform may add options of its own (e.g. which ARM extensions get runtime-dispatched kernels).
+[ ! -f "$REPARO_ROOT/cmake/ncnn-options-$platform.cmake" ] || options+=("$REPARO_ROOT/cmake/ncnn-options-$platform.cmake")
 compiler_cxx=${CXX:-c++}
+if [ -n "$toolchain" ]; then
+  [ -f "$toolchain" ] || die "no toolchain file $toolchain"
+  toolchain=$(cd "$(dirname "$toolchain")" && pwd)/$(basename "$toolchain")
+  # The cache key names the cross compiler's version, not the host's.
+  compiler_cxx=$(sed -n 's/^ *set( *CMAKE_CXX_COMPILER  *\([^ )]*\).*/\1/p' "$toolchain" | head -n 1)
+  [ -n "$compiler_cxx" ] || die "$toolchain sets no CMAKE_CXX_COMPILER"
+  command -v "$compiler_cxx" >/dev/null 2>&1 || die "the cross compiler $compiler_cxx (from $toolchain) is not installed.
+Install it with:  sudo apt-get install -y g++-aarch64-linux-gnu"
+fi
 # ncnn's CMakeLists stamps the library with today's date unless told its release number.
 release_flags=(-DNCNN_VERSION="${NCNN_VERSION##*.}")
 key=$( {
   echo "$NCNN_VERSION $NCNN_SHA256 $platform ${release_flags[*]}"
   "$compiler_cxx" --version 2>/dev/null | head -n 1
-  cat "$options"
+  cat "${options[@]}"
   [ -z "$toolchain" ] || cat "$toolchain"
 } | sha256sum | cut -c1-12)
 dir="$REPARO_CACHE/ncnn/$NCNN_VERSION-$platform-$key"
@@ -87,8 +98,9 @@ fi
 
 log="$dir/build.log"
 note "building ncnn $NCNN_VERSION for $platform with $jobs jobs (log: $log); a cold build takes a while"
-configure=(cmake "${generator[@]}" -S "$src" -B "$dir/build" -C "$options" "${release_flags[@]}"
+configure=(cmake "${generator[@]}" -S "$src" -B "$dir/build" "${release_flags[@]}"
            -DCMAKE_INSTALL_PREFIX="$prefix")
+for file in "${options[@]}"; do configure+=(-C "$file"); done
 [ -z "$toolchain" ] || configure+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
 if ! "${configure[@]}" >"$log" 2>&1; then
   grep -E "CMake Error|error:" -A3 "$log" | head -n 30 >&2 || tail -n 30 "$log" >&2
