@@ -6,7 +6,8 @@
 #
 #   --link PATH   make PATH a symlink to the install prefix (include/ncnn, lib/libncnn.a)
 #   --home DIR    use a preinstalled ncnn at DIR instead of building (empty: build)
-#   --toolchain   CMake toolchain file for a cross build; --platform names it (e.g. linux-arm64)
+#   --toolchain   CMake toolchain file for a cross build, or the NAME of toolchains/NAME.toolchain.cmake;
+#                 --platform names the target (e.g. --toolchain aarch64-linux-gnu --platform linux-arm64)
 #
 # Cache: ${REPARO_CACHE:-~/.cache/reparo}/ncnn/<version>-<platform>-<options hash>/
 set -euo pipefail
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
     --toolchain) toolchain=$2; shift 2 ;;
     --platform) platform=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "build-ncnn.sh: unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -58,7 +59,9 @@ options=("$REPARO_ROOT/cmake/ncnn-options.cmake")
 [ ! -f "$REPARO_ROOT/cmake/ncnn-options-$platform.cmake" ] || options+=("$REPARO_ROOT/cmake/ncnn-options-$platform.cmake")
 compiler_cxx=${CXX:-c++}
 if [ -n "$toolchain" ]; then
-  [ -f "$toolchain" ] || die "no toolchain file $toolchain"
+  [ -f "$toolchain" ] || [ ! -f "$REPARO_ROOT/toolchains/$toolchain.toolchain.cmake" ] \
+    || toolchain="$REPARO_ROOT/toolchains/$toolchain.toolchain.cmake"
+  [ -f "$toolchain" ] || die "no toolchain file $toolchain (nor toolchains/$toolchain.toolchain.cmake)"
   toolchain=$(cd "$(dirname "$toolchain")" && pwd)/$(basename "$toolchain")
   # The cache key names the cross compiler's version, not the host's.
   compiler_cxx=$(sed -n 's/^ *set( *CMAKE_CXX_COMPILER  *\([^ )]*\).*/\1/p' "$toolchain" | head -n 1)
