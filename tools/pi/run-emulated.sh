@@ -124,6 +124,12 @@ for cpu in $cpus; do
   echo "--- $cpu: reparo version"
   run_pi "$cpu" "$work/$cpu" version | tee "$work/$cpu.version"
   grep -q '^cpu  *aarch64' "$work/$cpu.version" || die "reparo version on $cpu does not report aarch64"
+  # A Pi 5's ARMv8.2 fp16 and dot-product units must be visible to ncnn's runtime dispatch.
+  case "$cpu" in
+    cortex-a76|neoverse-n1|max)
+      grep '^isa' "$work/$cpu.version" | grep -q 'arm_asimdhp.*arm_asimddp' \
+        || die "ncnn does not see ARMv8.2 fp16 and dot product on $cpu" ;;
+  esac
   step "$cpu: reparo version"
   echo "--- $cpu: reparo ${detect_args[*]}"
   run_pi "$cpu" "$work/$cpu" "${detect_args[@]}" --json "$work/$cpu.json"
