@@ -6,7 +6,8 @@
 #
 #   --link PATH   make PATH a symlink to the install prefix (include/ncnn, lib/libncnn.a)
 #   --home DIR    use a preinstalled ncnn at DIR instead of building (empty: build)
-#   --toolchain   CMake toolchain file for a cross build; --platform names it (e.g. linux-arm64)
+#   --toolchain   CMake toolchain file for a cross build, or the NAME of toolchains/NAME.toolchain.cmake;
+#                 --platform names the target (e.g. --toolchain aarch64-linux-gnu --platform linux-arm64)
 #
 # Cache: ${REPARO_CACHE:-~/.cache/reparo}/ncnn/<version>-<platform>-<options hash>/
 set -euo pipefail
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
     --toolchain) toolchain=$2; shift 2 ;;
     --platform) platform=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "build-ncnn.sh: unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -53,14 +54,27 @@ if [ -z "$platform" ]; then
     *) platform="$(uname -s | tr A-Z a-z)-$(uname -m)" ;;
   esac
 fi
-options="$REPARO_ROOT/cmake/ncnn-options.cmake"
+options=("$REPARO_ROOT/cmake/ncnn-options.cmake")
+# A platform may add options of its own (e.g. which ARM extensions get runtime-dispatched kernels).
+[ ! -f "$REPARO_ROOT/cmake/ncnn-options-$platform.cmake" ] || options+=("$REPARO_ROOT/cmake/ncnn-options-$platform.cmake")
 compiler_cxx=${CXX:-c++}
+if [ -n "$toolchain" ]; then
+  [ -f "$toolchain" ] || [ ! -f "$REPARO_ROOT/toolchains/$toolchain.toolchain.cmake" ] \
+    || toolchain="$REPARO_ROOT/toolchains/$toolchain.toolchain.cmake"
+  [ -f "$toolchain" ] || die "no toolchain file $toolchain (nor toolchains/$toolchain.toolchain.cmake)"
+  toolchain=$(cd "$(dirname "$toolchain")" && pwd)/$(basename "$toolchain")
+  # The cache key names the cross compiler's version, not the host's.
+  compiler_cxx=$(sed -n 's/^ *set( *CMAKE_CXX_COMPILER  *\([^ )]*\).*/\1/p' "$toolchain" | head -n 1)
+  [ -n "$compiler_cxx" ] || die "$toolchain sets no CMAKE_CXX_COMPILER"
+  command -v "$compiler_cxx" >/dev/null 2>&1 || die "the cross compiler $compiler_cxx (from $toolchain) is not installed.
+Install it with:  sudo apt-get install -y g++-aarch64-linux-gnu"
+fi
 # ncnn's CMakeLists stamps the library with today's date unless told its release number.
 release_flags=(-DNCNN_VERSION="${NCNN_VERSION##*.}")
 key=$( {
   echo "$NCNN_VERSION $NCNN_SHA256 $platform ${release_flags[*]}"
   "$compiler_cxx" --version 2>/dev/null | head -n 1
-  cat "$options"
+  cat "${options[@]}"
   [ -z "$toolchain" ] || cat "$toolchain"
 } | sha256sum | cut -c1-12)
 dir="$REPARO_CACHE/ncnn/$NCNN_VERSION-$platform-$key"
@@ -87,8 +101,9 @@ fi
 
 log="$dir/build.log"
 note "building ncnn $NCNN_VERSION for $platform with $jobs jobs (log: $log); a cold build takes a while"
-configure=(cmake "${generator[@]}" -S "$src" -B "$dir/build" -C "$options" "${release_flags[@]}"
+configure=(cmake "${generator[@]}" -S "$src" -B "$dir/build" "${release_flags[@]}"
            -DCMAKE_INSTALL_PREFIX="$prefix")
+for file in "${options[@]}"; do configure+=(-C "$file"); done
 [ -z "$toolchain" ] || configure+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
 if ! "${configure[@]}" >"$log" 2>&1; then
   grep -E "CMake Error|error:" -A3 "$log" | head -n 30 >&2 || tail -n 30 "$log" >&2

@@ -2,7 +2,11 @@
 # Installs what building and testing Reparo needs on Debian/Ubuntu, if it is missing:
 # a JDK (17 or newer), Maven, CMake, Ninja, gcc/g++, python3 with venv and pip.
 # As root it runs apt-get; otherwise it prints the one command to run and exits 1.
+# --pi adds what the Raspberry Pi cross build and its emulated test need: the aarch64 cross
+# compiler and qemu's user-mode emulator.
 set -euo pipefail
+pi=0
+[ "${1:-}" != --pi ] || pi=1
 
 missing=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -22,6 +26,11 @@ have gcc || missing+=(gcc)
 have g++ || missing+=(g++)
 have python3 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "$pi" = 1 ]; then
+  have aarch64-linux-gnu-g++ || missing+=(g++-aarch64-linux-gnu)
+  have qemu-aarch64-static || have qemu-aarch64 || missing+=(qemu-user-static)
+  have readelf || missing+=(binutils)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

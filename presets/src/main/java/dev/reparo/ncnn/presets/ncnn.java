@@ -11,7 +11,8 @@ import org.bytedeco.javacpp.tools.InfoMapper;
  *
  * <p>The C API is used rather than ncnn's C++ headers because its opaque handles map one to one
  * onto Java objects, with none of the platform branches (Vulkan, Android, NEON/RVV types) that the
- * C++ headers expose. The JNI library links ncnn statically; OpenMP comes from libgomp.
+ * C++ headers expose. The JNI library links ncnn statically; OpenMP comes from libgomp (the
+ * system's on x86-64, a bundled copy on linux-arm64).
  *
  * <p>The generated bindings ({@code dev.reparo.ncnn.global.ncnn} and the handle classes in
  * {@code dev.reparo.ncnn.bridge}) are raw: use {@code dev.reparo.ncnn.NcnnModel} instead.
@@ -19,11 +20,15 @@ import org.bytedeco.javacpp.tools.InfoMapper;
 @Properties(
     target = "dev.reparo.ncnn.bridge",
     global = "dev.reparo.ncnn.global.ncnn",
-    value = @Platform(
-        value = {"linux-x86_64", "linux-arm64"},
-        compiler = "cpp11",
-        include = {"c_api.h", "reparo_ncnn.h"},
-        link = {"pthread", "gomp", "ncnn"}))  // JavaCPP passes these in reverse order
+    value = {
+        @Platform(
+            value = {"linux-x86_64", "linux-arm64"},
+            compiler = "cpp11",
+            include = {"c_api.h", "reparo_ncnn.h"},
+            link = {"pthread", "gomp", "ncnn"}),  // JavaCPP passes these in reverse order
+        // The arm64 jar carries libgomp.so.1 (see presets/pom.xml); loading it first satisfies
+        // the JNI library's dependency on it. Without a bundled copy the system's is used.
+        @Platform(value = "linux-arm64", preload = "gomp@.1")})
 public class ncnn implements InfoMapper {
   private static final String[] HANDLES = {
     "allocator", "option", "mat", "blob", "paramdict", "datareader", "modelbin", "layer", "net",
