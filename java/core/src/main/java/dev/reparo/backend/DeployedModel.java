@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reparo.ModelFormatException;
 import dev.reparo.io.AtomicFiles;
+import dev.reparo.io.Digests;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,15 +26,18 @@ import java.util.Map;
  *  "input": {"name": "images", "shape": [1, 3, 320, 320]},
  *  "outputs": [{"name": "p3", "shape": [1, 33, 40, 40]}, …],
  *  "files": {"onnx": "model.fused.onnx", "ncnn_param": "model.param", "ncnn_bin": "model.bin"},
+ *  "sha256": {"onnx": "…", "ncnn_param": "…", "ncnn_bin": "…"},
  *  "ncnn_fp16": false, "metadata": {"names": "[…]", …}}
  * </pre>
  *
  * @param files artefact kind ({@code onnx}, {@code ncnn_param}, {@code ncnn_bin}) → file name in
  *     {@code dir}
+ * @param sha256 artefact kind → SHA-256 of the file as written (hex); {@link #verify()} checks the
+ *     files against it. Empty for a {@code model.json} written before digests were recorded.
  */
 public record DeployedModel(Path dir, String sourceFile, String sourceSha256, String inputName, long[] inputShape,
-    List<String> outputNames, List<long[]> outputShapes, Map<String, String> files, boolean ncnnFp16,
-    Map<String, String> metadata) {
+    List<String> outputNames, List<long[]> outputShapes, Map<String, String> files, Map<String, String> sha256,
+    boolean ncnnFp16, Map<String, String> metadata) {
   public static final String FORMAT = "reparo-model/1";
   public static final String DESCRIPTOR = "model.json";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,6 +46,7 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
     outputNames = List.copyOf(outputNames);
     outputShapes = List.copyOf(outputShapes);
     files = Map.copyOf(files);
+    sha256 = Map.copyOf(sha256);
     metadata = Map.copyOf(metadata);
   }
 
@@ -56,6 +61,28 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
       throw new ModelFormatException(p + ": listed in " + DESCRIPTOR + " but missing");
     }
     return p;
+  }
+
+  /**
+   * Checks every artefact against the SHA-256 recorded when it was written.
+   *
+   * @throws ModelFormatException naming the first artefact that is missing, has no recorded digest,
+   *     or whose content changed since (a corrupt or half-replaced model)
+   */
+  public void verify() throws IOException {
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      Path p = file(f.getKey());
+      String want = sha256.get(f.getKey());
+      if (want == null) {
+        throw new ModelFormatException(dir.resolve(DESCRIPTOR) + ": records no SHA-256 for '" + f.getValue()
+            + "' (written by an older Reparo; re-run reparo convert)");
+      }
+      String got = Digests.sha256(p);
+      if (!got.equals(want)) {
+        throw new ModelFormatException(p + ": corrupt: its SHA-256 is " + got + ", " + DESCRIPTOR + " recorded "
+            + want);
+      }
+    }
   }
 
   /** Reads {@code dir/model.json}. */
@@ -92,11 +119,13 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
         throw new ModelFormatException(json + ": artefact name '" + f + "' must be a plain file name");
       }
     }
+    Map<String, String> digests = new LinkedHashMap<>();
+    root.path("sha256").fields().forEachRemaining(e -> digests.put(e.getKey(), e.getValue().asText()));
     Map<String, String> meta = new LinkedHashMap<>();
     root.path("metadata").fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().asText()));
     return new DeployedModel(dir, root.path("source").path("file").asText(""),
         root.path("source").path("sha256").asText(""), text(in, "name", json), shape(in.path("shape"), json),
-        outNames, outShapes, files, root.path("ncnn_fp16").asBoolean(false), meta);
+        outNames, outShapes, files, digests, root.path("ncnn_fp16").asBoolean(false), meta);
   }
 
   /** Writes {@code dir/model.json} atomically. */
@@ -118,6 +147,8 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
     }
     ObjectNode f = root.putObject("files");
     files.forEach(f::put);
+    ObjectNode d = root.putObject("sha256");
+    sha256.forEach(d::put);
     root.put("ncnn_fp16", ncnnFp16);
     ObjectNode m = root.putObject("metadata");
     metadata.forEach(m::put);

@@ -3,6 +3,7 @@ package dev.reparo.convert;
 import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.io.Digests;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -15,13 +16,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
  * Converted models on disk, keyed by the source file's SHA-256 and Reparo's version, so that
  * {@code Detector.open("model.onnx")} converts once and later opens reuse the result. An entry is
  * built in a temporary directory under a file lock and renamed into place; an entry whose
- * {@code model.json} is missing, unreadable or names another source hash is rebuilt.
+ * {@code model.json} is missing, unreadable or names another source hash, or one of whose
+ * artefacts is missing or no longer matches the SHA-256 recorded for it, is rebuilt.
  *
  * <p>Thread-safe and safe across processes sharing the directory.
  */
@@ -30,6 +33,7 @@ public final class ConversionCache {
   private static final ConcurrentHashMap<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
 
   private final Path root;
+  private final AtomicInteger conversions = new AtomicInteger();
 
   public ConversionCache(Path root) {
     this.root = root;
@@ -52,9 +56,14 @@ public final class ConversionCache {
     return root;
   }
 
+  /** How many conversions this cache object has run (entries it found valid are not counted). */
+  public int conversionsRun() {
+    return conversions.get();
+  }
+
   /** The converted form of {@code onnx}, converting it first if the cache has no valid entry. */
   public DeployedModel deploy(Path onnx) throws IOException {
-    String sha = ModelConverter.sha256(onnx);
+    String sha = Digests.sha256(onnx);
     Path entry = root.resolve(sha.substring(0, 16) + "-" + Reparo.version());
     DeployedModel cached = valid(entry, sha);
     if (cached != null) {
@@ -78,6 +87,7 @@ public final class ConversionCache {
       deleteTree(entry);
       Path tmp = Files.createTempDirectory(root, "." + entry.getFileName() + "-");
       try {
+        conversions.incrementAndGet();
         ModelConverter.convert(onnx, tmp, false);
         try {
           Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
@@ -104,9 +114,7 @@ public final class ConversionCache {
       if (!m.sourceSha256().equals(sha)) {
         return null;
       }
-      for (String kind : m.files().keySet()) {
-        m.file(kind);
-      }
+      m.verify();
       return m;
     } catch (IOException | RuntimeException e) {
       return null; // corrupt entry: rebuilt by the caller

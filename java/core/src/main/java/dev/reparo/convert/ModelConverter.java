@@ -2,27 +2,25 @@ package dev.reparo.convert;
 
 import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
-import dev.reparo.ReparoException;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.format.ncnn.NcnnFiles;
 import dev.reparo.format.ncnn.NcnnWriter;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.ModelSummary;
 import dev.reparo.graph.Shape;
 import dev.reparo.graph.ShapeInference;
 import dev.reparo.graph.ValueInfo;
+import dev.reparo.io.AtomicFiles;
+import dev.reparo.io.Digests;
 import dev.reparo.onnx.Onnx;
+import dev.reparo.onnx.OnnxWriter;
 import dev.reparo.passes.PassManager;
 import dev.reparo.passes.Pipelines;
 import dev.reparo.passes.ncnn.NcnnLowering;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,15 +42,17 @@ public final class ModelConverter {
       PassManager.Report lowering) {}
 
   /**
-   * Converts {@code onnx} into {@code outDir} (created if needed). Every file is written under a
-   * temporary name and renamed into place, {@code model.json} last, so a failed conversion never
-   * leaves a model that looks complete.
+   * Converts {@code onnx} into {@code outDir} (created if needed). The whole conversion runs in
+   * memory first, so a model that cannot be converted leaves {@code outDir} untouched (a good model
+   * already there stays as it was). Then every file is written under a temporary name and renamed
+   * into place, {@code model.json} last with the SHA-256 of each artefact, so a conversion cut short
+   * while writing never leaves a model that looks complete or passes {@link DeployedModel#verify()}.
    *
    * @throws ModelFormatException if the model cannot be read, names the file and node
    * @throws dev.reparo.graph.UnsupportedOpException for an operator Reparo or ncnn cannot express
    */
   public static Result convert(Path onnx, Path outDir, boolean fp16) throws IOException {
-    String sha = sha256(onnx);
+    String sha = Digests.sha256(onnx);
     Graph graph = Onnx.read(onnx);
     ModelSummary before = ModelSummary.of(graph);
     PassManager.Report deploy = Pipelines.deploy().run(graph);
@@ -70,19 +70,27 @@ public final class ModelConverter {
       outShapes.add(dims(shapes.shape(o.name())));
     }
 
-    Files.createDirectories(outDir);
-    Onnx.write(graph, outDir.resolve(FUSED_ONNX));
+    byte[] fused = OnnxWriter.toBytes(graph);
     Graph ncnn = graph.copy();
     PassManager.Report lowering = NcnnLowering.lower(ncnn);
-    NcnnWriter.write(ncnn, outDir.resolve(NCNN_PARAM), outDir.resolve(NCNN_BIN),
-        fp16 ? NcnnWriter.WeightStorage.FP16 : NcnnWriter.WeightStorage.FP32);
+    NcnnFiles ncnnFiles = NcnnWriter.render(ncnn, fp16 ? NcnnWriter.WeightStorage.FP16 : NcnnWriter.WeightStorage.FP32);
 
+    Map<String, byte[]> artefacts = new LinkedHashMap<>();
+    artefacts.put("onnx", fused);
+    artefacts.put("ncnn_param", ncnnFiles.paramBytes());
+    artefacts.put("ncnn_bin", ncnnFiles.bin());
+    Map<String, String> names = Map.of("onnx", FUSED_ONNX, "ncnn_param", NCNN_PARAM, "ncnn_bin", NCNN_BIN);
     Map<String, String> files = new LinkedHashMap<>();
-    files.put("onnx", FUSED_ONNX);
-    files.put("ncnn_param", NCNN_PARAM);
-    files.put("ncnn_bin", NCNN_BIN);
+    Map<String, String> digests = new LinkedHashMap<>();
+    Files.createDirectories(outDir);
+    for (Map.Entry<String, byte[]> a : artefacts.entrySet()) {
+      String name = names.get(a.getKey());
+      AtomicFiles.write(outDir.resolve(name), a.getValue());
+      files.put(a.getKey(), name);
+      digests.put(a.getKey(), Digests.sha256(a.getValue()));
+    }
     DeployedModel model = new DeployedModel(outDir, onnx.getFileName().toString(), sha, input.name(),
-        dims(input.shape()), outNames, outShapes, files, fp16, graph.metadata());
+        dims(input.shape()), outNames, outShapes, files, digests, fp16, graph.metadata());
     model.write(Reparo.version());
     return new Result(model, before, after, deploy, lowering);
   }
@@ -97,15 +105,5 @@ public final class ModelConverter {
       d[i] = s.dim(i).value() > 0 && s.dim(i).param() == null ? s.dim(i).value() : -1;
     }
     return d;
-  }
-
-  static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      MessageDigest md = ((DigestInputStream) in).getMessageDigest();
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new ReparoException("SHA-256 is not available in this JVM");
-    }
   }
 }

@@ -107,6 +107,7 @@ public final class Detector implements AutoCloseable {
   }
 
   public List<Detection> detect(Path image) {
+    checkOpen(); // before decoding: a closed detector says so, whatever the image
     try {
       return detect(ImageLoader.read(image));
     } catch (IOException e) {
@@ -116,10 +117,12 @@ public final class Detector implements AutoCloseable {
 
   /** Detects in an encoded image (JPEG, PNG, ...). */
   public List<Detection> detect(byte[] encoded) {
+    checkOpen();
     return detect(ImageLoader.read(encoded, "image bytes"));
   }
 
   public List<Detection> detect(BufferedImage image) {
+    checkOpen();
     BufferedImage bgr = ImageLoader.toBgr(image);
     PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
     return detect(pixels(bgr), bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride());

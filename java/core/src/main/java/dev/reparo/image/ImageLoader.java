@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -34,7 +35,8 @@ import javax.imageio.stream.ImageInputStream;
  * <p>Memory is bounded: an image with more than {@link #MAX_PIXELS} pixels is decoded with
  * subsampling (every n-th pixel), so a 30 000 × 30 000 image costs no more than a 50-megapixel
  * one. Anything that is not a decodable image is an {@link InvalidInputException} naming the
- * source. Stateless and thread-safe.
+ * source, including a JPEG whose data ends early (which decoders would otherwise pad with grey).
+ * Stateless and thread-safe.
  */
 public final class ImageLoader {
   /** Largest decoded size in pixels; larger images are subsampled while decoding. */
@@ -99,7 +101,19 @@ public final class ImageLoader {
       int step = (int) Math.ceil(Math.sqrt((double) pixels / maxPixels));
       param.setSourceSubsampling(step, step, 0, 0);
     }
-    return reader.read(0, param);
+    // JPEG decoders fill missing data with grey and only warn; a detector must not see that.
+    String[] truncated = {null};
+    reader.addIIOReadWarningListener((r, warning) -> {
+      if (truncated[0] == null && warning != null && warning.toLowerCase(Locale.ROOT).contains("premature end")) {
+        truncated[0] = warning;
+        r.abort();
+      }
+    });
+    BufferedImage img = reader.read(0, param);
+    if (truncated[0] != null) {
+      throw new InvalidInputException(source + ": truncated or corrupt image data (" + truncated[0] + ")");
+    }
+    return img;
   }
 
   /** Converts any decoded raster to 8-bit BGR; images already in that layout are returned as is. */

@@ -219,16 +219,23 @@ public final class NcnnParam {
               + " declares " + n + " values but has " + (parts.length - 1));
         }
         for (int i = 1; i < parts.length; i++) {
-          Float.parseFloat(parts[i]);
+          checkScalar(parts[i]);
         }
-      } else if (isFloat(value)) {
-        Float.parseFloat(value);
       } else {
-        Integer.parseInt(value);
+        checkScalar(value);
       }
     } catch (NumberFormatException e) {
       throw error(source, lineNo, "layer '" + layer + "': parameter " + id + " has bad value '"
           + abbreviate(value) + "'");
+    }
+  }
+
+  /** A value is read as a float if {@link #isFloat} says so, as an int otherwise; either must parse. */
+  private static void checkScalar(String value) {
+    if (isFloat(value)) {
+      Float.parseFloat(value);
+    } else {
+      Integer.parseInt(value);
     }
   }
 

@@ -57,12 +57,12 @@ public final class NcnnReader {
           throw new ModelFormatException(paramName + ": Input layer '" + layer.name()
               + "' must have no bottoms and one top");
         }
-        g.addInput(new ValueInfo(layer.tops().get(0), DataType.FLOAT, inputShape(layer)));
+        g.addInput(new ValueInfo(layer.tops().get(0), DataType.FLOAT, inputShape(layer, paramName)));
         continue;
       }
       List<NcnnWeights.Entry> layout;
       try {
-        layout = NcnnWeights.layout(layer.type(), layer::intParam);
+        layout = NcnnWeights.layout(layer.type(), (id, dflt) -> intParam(layer, id, dflt, paramName));
       } catch (IllegalArgumentException e) {
         throw new ModelFormatException(paramName + ": layer '" + layer.name() + "': " + e.getMessage());
       }
@@ -103,11 +103,11 @@ public final class NcnnReader {
   }
 
   /** [1, c, h, w] from the Input's w (0), h (1), d (11), c (2); 0 or absent is unknown. */
-  private static Shape inputShape(NcnnParam.Layer layer) {
-    int w = layer.intParam(0, 0);
-    int h = layer.intParam(1, 0);
-    int d = layer.intParam(11, 0);
-    int c = layer.intParam(2, 0);
+  private static Shape inputShape(NcnnParam.Layer layer, String paramName) {
+    int w = intParam(layer, 0, 0, paramName);
+    int h = intParam(layer, 1, 0, paramName);
+    int d = intParam(layer, 11, 0, paramName);
+    int c = intParam(layer, 2, 0, paramName);
     int[] outerFirst = c > 0 || d > 0 ? (d > 0 ? new int[] {c, d, h, w} : new int[] {c, h, w})
         : h > 0 ? new int[] {h, w} : w > 0 ? new int[] {w} : null;
     if (outerFirst == null) {
@@ -119,6 +119,16 @@ public final class NcnnReader {
       dims.add(v > 0 ? Dim.of(v) : Dim.unknown());
     }
     return Shape.of(dims);
+  }
+
+  /** An int parameter that the weight layout or input shape depends on; a float there is refused. */
+  private static int intParam(NcnnParam.Layer layer, int id, int defaultValue, String paramName) {
+    try {
+      return layer.intParam(id, defaultValue);
+    } catch (NumberFormatException e) {
+      throw new ModelFormatException(paramName + ": layer '" + layer.name() + "': parameter " + id
+          + " must be an integer, got '" + layer.params().get(id) + "'");
+    }
   }
 
   private static Attribute attribute(int key, String value) {
@@ -183,18 +193,21 @@ public final class NcnnReader {
       throw new ModelFormatException(binName + ": layer '" + layer.name() + "' declares " + n + " "
           + e.role() + " values");
     }
-    float[] v = new float[n];
+    // Every array is allocated only after the bin is known to hold its bytes: a count that lies
+    // must not become an 8 GB allocation.
+    float[] v;
     if (e.tagged()) {
       need(buf, 4, layer, binName);
       int tag = buf.getInt();
       if (tag == NcnnWeights.TAG_FP16) {
-        int bytes = (n * 2 + 3) / 4 * 4;
+        long bytes = ((long) n * 2 + 3) / 4 * 4;
         need(buf, bytes, layer, binName);
+        v = new float[n];
         int start = buf.position();
         for (int i = 0; i < n; i++) {
           v[i] = Float16.toFloat(buf.getShort());
         }
-        buf.position(start + bytes);
+        buf.position(start + (int) bytes);
         return Tensor.of(v, n);
       }
       if (tag == NcnnWeights.TAG_INT8) {
@@ -213,18 +226,20 @@ public final class NcnnReader {
         return Tensor.of(v, n);
       }
       if (tag == NcnnWeights.TAG_BF16) {
-        int bytes = (n * 2 + 3) / 4 * 4;
+        long bytes = ((long) n * 2 + 3) / 4 * 4;
         need(buf, bytes, layer, binName);
+        v = new float[n];
         int start = buf.position();
         for (int i = 0; i < n; i++) {
           v[i] = Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
         }
-        buf.position(start + bytes);
+        buf.position(start + (int) bytes);
         return Tensor.of(v, n);
       }
       if (tag != 0 && tag != NcnnWeights.TAG_FP32) {
         // Quantized: a 256-entry float table, then one index byte per value (padded to 4).
-        need(buf, 1024 + (n + 3) / 4 * 4, layer, binName);
+        need(buf, 1024 + ((long) n + 3) / 4 * 4, layer, binName);
+        v = new float[n];
         float[] table = new float[256];
         for (int i = 0; i < 256; i++) {
           table[i] = buf.getFloat();
@@ -238,6 +253,7 @@ public final class NcnnReader {
       }
     }
     need(buf, (long) n * 4, layer, binName);
+    v = new float[n];
     buf.asFloatBuffer().get(v);
     buf.position(buf.position() + n * 4);
     return Tensor.of(v, n);

@@ -1,0 +1,179 @@
+package dev.reparo.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.ModelFormatException;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.io.Digests;
+import dev.reparo.testing.Fixture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The conversion cache under damage and contention: artefacts are checked against their recorded
+ * SHA-256 and rebuilt when they changed; threads and processes opening one model share a single
+ * conversion; a conversion that fails leaves nothing behind.
+ */
+class ConversionCacheTest {
+  private static final Path MODEL = Fixture.all().stream()
+      .filter(f -> f.name().equals("repvgg_block-training-torchscript17")).findFirst().orElseThrow()
+      .dir().resolve("model.onnx");
+
+  private static List<Path> listing(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().toList();
+    }
+  }
+
+  @Test
+  void recordsTheSha256OfEveryArtefact(@TempDir Path root) throws IOException {
+    DeployedModel m = new ConversionCache(root).deploy(MODEL);
+    assertEquals(Set.of("onnx", "ncnn_param", "ncnn_bin"), m.sha256().keySet());
+    for (String kind : m.files().keySet()) {
+      assertEquals(Digests.sha256(m.file(kind)), m.sha256().get(kind), kind);
+    }
+    DeployedModel reread = DeployedModel.read(m.dir());
+    assertEquals(m.sha256(), reread.sha256());
+    reread.verify();
+  }
+
+  @Test
+  void corruptedArtefactIsDetectedAndRebuilt(@TempDir Path root) throws IOException {
+    ConversionCache cache = new ConversionCache(root);
+    DeployedModel first = cache.deploy(MODEL);
+    Path bin = first.file("ncnn_bin");
+    byte[] good = Files.readAllBytes(bin);
+    byte[] bad = good.clone();
+    bad[bad.length / 2] ^= 0x10;
+    Files.write(bin, bad);
+
+    ModelFormatException e = assertThrows(ModelFormatException.class, first::verify);
+    assertTrue(e.getMessage().startsWith(bin + ": corrupt"), e.getMessage());
+
+    DeployedModel rebuilt = cache.deploy(MODEL);
+    assertEquals(2, cache.conversionsRun(), "the entry was converted again");
+    assertArrayEquals(good, Files.readAllBytes(rebuilt.file("ncnn_bin")));
+    rebuilt.verify();
+  }
+
+  @Test
+  void damagedOrDigestlessDescriptorIsRebuilt(@TempDir Path root) throws IOException {
+    ConversionCache cache = new ConversionCache(root);
+    DeployedModel first = cache.deploy(MODEL);
+    Path json = first.dir().resolve(DeployedModel.DESCRIPTOR);
+    String text = Files.readString(json);
+    Files.writeString(json, text.substring(0, text.length() / 2));
+    DeployedModel second = cache.deploy(MODEL);
+    assertEquals(2, cache.conversionsRun());
+    second.verify();
+
+    // a model.json from before digests were recorded: still readable, but not trusted by the cache
+    String old = Files.readString(json).replaceAll("(?s)\"sha256\" : \\{[^}]*},", "");
+    assertTrue(!old.contains("\"sha256\" : {"), old);
+    Files.writeString(json, old);
+    DeployedModel legacy = DeployedModel.read(second.dir());
+    assertTrue(assertThrows(ModelFormatException.class, legacy::verify).getMessage().contains("no SHA-256"));
+    DeployedModel third = cache.deploy(MODEL);
+    assertEquals(3, cache.conversionsRun());
+    third.verify();
+    assertEquals(1, listing(root).stream().filter(Files::isDirectory).count(), "one entry: " + listing(root));
+  }
+
+  @Test
+  void threadsOpeningOneModelShareOneConversion(@TempDir Path root) throws Exception {
+    int threads = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<ConversionCache> caches = new ArrayList<>();
+      List<Future<DeployedModel>> results = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        // each thread its own cache object over one directory, as separate Detector.open calls make
+        ConversionCache cache = new ConversionCache(root);
+        caches.add(cache);
+        results.add(pool.submit(() -> {
+          start.await();
+          return cache.deploy(MODEL);
+        }));
+      }
+      start.countDown();
+      Set<Path> dirs = new HashSet<>();
+      for (Future<DeployedModel> f : results) {
+        DeployedModel m = f.get(120, TimeUnit.SECONDS);
+        m.verify();
+        dirs.add(m.dir());
+      }
+      assertEquals(1, dirs.size(), dirs.toString());
+      assertEquals(1, caches.stream().mapToInt(ConversionCache::conversionsRun).sum(), "conversions run");
+    } finally {
+      pool.shutdownNow();
+    }
+    List<Path> left = listing(root);
+    assertEquals(1, left.stream().filter(Files::isDirectory).count(), "no temporary directories left: " + left);
+  }
+
+  @Test
+  void twoProcessesOpeningOneModelShareOneConversion(@TempDir Path root) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> children = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      children.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          DeployInChildProcess.class.getName(), root.toString(), MODEL.toString())
+          .redirectErrorStream(true).start());
+    }
+    int conversions = 0;
+    for (Process p : children) {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), out);
+      String line = out.lines().filter(l -> l.startsWith("CONVERSIONS ")).findFirst()
+          .orElseThrow(() -> new AssertionError(out));
+      conversions += Integer.parseInt(line.substring("CONVERSIONS ".length()));
+    }
+    assertEquals(1, conversions, "conversions run by the two processes together");
+    ConversionCache here = new ConversionCache(root);
+    here.deploy(MODEL);
+    assertEquals(0, here.conversionsRun(), "this process reused it too");
+  }
+
+  @Test
+  void failedConversionLeavesNothingAndKeepsAGoodModel(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("out");
+    ModelConverter.convert(MODEL, out, false);
+    List<Path> before = listing(out);
+    List<byte[]> contents = new ArrayList<>();
+    for (Path p : before) {
+      contents.add(Files.readAllBytes(p));
+    }
+    Path broken = dir.resolve("broken.onnx");
+    byte[] bytes = Files.readAllBytes(MODEL);
+    Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+    assertThrows(ModelFormatException.class, () -> ModelConverter.convert(broken, out, false));
+    assertEquals(before, listing(out), "no file added, no temporary left");
+    for (int i = 0; i < before.size(); i++) {
+      assertArrayEquals(contents.get(i), Files.readAllBytes(before.get(i)), before.get(i) + " changed");
+    }
+    DeployedModel.read(out).verify();
+
+    Path root = dir.resolve("cache");
+    assertThrows(ModelFormatException.class, () -> new ConversionCache(root).deploy(broken));
+    assertEquals(List.of(), listing(root).stream().filter(Files::isDirectory).toList(), "no entry, no temporary");
+  }
+}
