@@ -73,4 +73,23 @@ class DetectorOnOnnxRuntimeTest {
       }
     }
   }
+
+  @Test
+  void autoProbesBothCpuBackendsThenReusesItsChoice() throws Exception {
+    Path model = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw").resolve("model.onnx");
+    Path choices = dev.reparo.convert.ConversionCache.standard().root().resolve("auto-backend");
+    String first;
+    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.AUTO).build())) {
+      first = d.backendDescription();
+      assertTrue(d.backendReason().contains("was fastest") || d.backendReason().contains("cached choice"),
+          d.backendReason());
+      assertTrue(d.backendReason().contains("ncnn") && d.backendReason().contains("onnxruntime"), d.backendReason());
+      assertFalse(d.detect(scene(320, 240)).isEmpty());
+    }
+    assertTrue(java.nio.file.Files.list(choices).anyMatch(p -> p.toString().endsWith(".json")));
+    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.AUTO).build())) {
+      assertTrue(d.backendReason().startsWith("AUTO: cached choice"), d.backendReason());
+      assertEquals(first, d.backendDescription());
+    }
+  }
 }
