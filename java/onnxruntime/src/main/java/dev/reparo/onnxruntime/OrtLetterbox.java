@@ -40,13 +40,18 @@ import java.util.Map;
  *
  * Thread-safe (one shared session); {@link #close} once no call is in flight.
  */
-final class OrtLetterbox implements AutoCloseable {
+public final class OrtLetterbox implements AutoCloseable {
   /** Bilinear weights are fixed point with this many fractional bits (ncnn, OpenCV). */
   static final int COEF_BITS = 11;
   private static final byte[] GRAPH = OnnxWriter.toBytes(graph());
 
   private final OrtEnvironment env;
   private final OrtSession session;
+
+  /** Opens the letterbox graph in ONNX Runtime (one single-threaded session). */
+  public OrtLetterbox() {
+    this(OrtEnvironment.getEnvironment());
+  }
 
   OrtLetterbox(OrtEnvironment env) {
     this.env = env;
@@ -166,7 +171,7 @@ final class OrtLetterbox implements AutoCloseable {
    * Letterboxes interleaved 8-bit BGR rows ({@code stride} bytes apart, read from the buffer's
    * position; a direct buffer is read in place) into a float tensor [1, 3, inputH, inputW].
    */
-  Tensor apply(ByteBuffer bgr, int width, int height, int stride, Letterbox box, boolean rgb, float fill,
+  public Tensor apply(ByteBuffer bgr, int width, int height, int stride, Letterbox box, boolean rgb, float fill,
       float scale) {
     if (box.imageWidth() != width || box.imageHeight() != height) {
       throw new InvalidInputException("letterbox was computed for a " + box.imageWidth() + "x" + box.imageHeight()
