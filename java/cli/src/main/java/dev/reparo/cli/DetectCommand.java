@@ -50,7 +50,7 @@ final class DetectCommand implements Callable<Integer> {
   @Option(names = {"-s", "--source"}, paramLabel = "PATH", description = "an image file or a directory of images")
   Path source;
 
-  @Option(names = "--demo", description = "use the bundled demo model on bundled sample images; writes ./reparo-demo/")
+  @Option(names = "--demo", description = "use the bundled demo model on generated sample images; writes ./reparo-demo/ (or --out)")
   boolean demo;
 
   @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "write annotated copies of the images here")
@@ -93,7 +93,7 @@ final class DetectCommand implements Callable<Integer> {
     List<Path> images;
     Path modelPath = model;
     if (demo) {
-      Demo.Bundle bundle = Demo.prepare(Path.of("reparo-demo"));
+      Demo.Bundle bundle = Demo.prepare(out != null ? out : Path.of("reparo-demo"));
       modelPath = model != null ? model : bundle.model();
       images = source != null ? listImages(source) : bundle.images();
       if (out == null) {

@@ -49,6 +49,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--iou", defaultValue = "0.6", description = "NMS IoU threshold for mAP (default ${DEFAULT-VALUE})")
   float iou;
 
+  @Option(names = "--max-det", defaultValue = "100", description = "detections kept per image (default ${DEFAULT-VALUE}, COCO's)")
+  int maxDet;
+
   @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: backend default)")
   int threads;
 
@@ -82,7 +85,7 @@ final class EvalCommand implements Callable<Integer> {
     Path dir = images != null ? images : dataset.toAbsolutePath().getParent().resolve("images");
     DetectCommand.CocoIds ids = DetectCommand.CocoIds.read(dataset);
     DetectorOptions.Builder b = DetectorOptions.builder().backend(InferCommand.backendKind(backend)).threads(threads)
-        .confThreshold(conf).iouThreshold(iou).maxDetections(300);
+        .confThreshold(conf).iouThreshold(iou).maxDetections(maxDet);
     meta.forEach(b::metadata);
     List<CocoEvaluator.Result> results = new ArrayList<>();
     try (Detector d = Detector.open(model, b.build())) {

@@ -4,6 +4,7 @@ import dev.reparo.Tensor;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ModelLocator;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.format.npy.Npy;
 import java.io.PrintWriter;
@@ -50,7 +51,7 @@ final class InferCommand implements Callable<Integer> {
     if (!Files.isRegularFile(input)) {
       throw new CliException(input + ": no such file");
     }
-    DeployedModel deployed = ModelPaths.resolve(model);
+    DeployedModel deployed = ModelLocator.locate(model);
     Tensor x = Npy.read(input);
     PrintWriter o = spec.commandLine().getOut();
     DetectorOptions options = DetectorOptions.builder().backend(kind).threads(threads).build();

@@ -64,6 +64,29 @@ class ReparoCliTest {
   }
 
   @Test
+  void evalScoresPerfectDetectionsAsOne(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("shapes");
+    assertEquals(0, run("synth", "--out", out.toString(), "--count", "2", "--seed", "8", "-q").code());
+    // the ground truth itself, as detections: every class present scores 1
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode gt = json.readTree(out.resolve("annotations.json").toFile());
+    com.fasterxml.jackson.databind.node.ArrayNode dets = json.createArrayNode();
+    for (com.fasterxml.jackson.databind.JsonNode a : gt.get("annotations")) {
+      dets.addObject().put("image_id", a.get("image_id").asLong()).put("category_id", a.get("category_id").asInt())
+          .put("score", 0.9).set("bbox", a.get("bbox"));
+    }
+    Path detFile = tmp.resolve("dets.json");
+    json.writeValue(detFile.toFile(), dets);
+    Result r = run("eval", "--gt", out.resolve("annotations.json").toString(), "--detections", detFile.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000"), r.out());
+
+    Result bad = run("eval", "--gt", detFile.toString(), "--detections", detFile.toString());
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("dets.json"), bad.err());
+  }
+
+  @Test
   void unknownVerbIsAUsageError() {
     Result r = run("frobnicate");
     assertEquals(2, r.code());

@@ -25,6 +25,14 @@ public interface LoadedModel extends AutoCloseable {
    */
   Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta);
 
+  /**
+   * Pre-processes and runs in one step: {@code run(preprocess(...))}, which backends override to
+   * keep the input tensor in native memory.
+   */
+  default List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
+    return run(preprocess(bgr, width, height, stride, box, meta));
+  }
+
   @Override
   void close();
 }

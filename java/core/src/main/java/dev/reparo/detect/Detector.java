@@ -9,7 +9,7 @@ import dev.reparo.backend.Backend;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.convert.ConversionCache;
+import dev.reparo.convert.ModelLocator;
 import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
@@ -17,7 +17,6 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,28 +98,10 @@ public final class Detector implements AutoCloseable {
    */
   public static Detector open(Path model, DetectorOptions options) {
     try {
-      return new Detector(resolve(model), options);
+      return new Detector(ModelLocator.locate(model), options);
     } catch (IOException e) {
       throw new ModelFormatException(model + ": " + e.getMessage());
     }
-  }
-
-  private static DeployedModel resolve(Path model) throws IOException {
-    if (Files.isDirectory(model)) {
-      return DeployedModel.read(model);
-    }
-    if (!Files.isRegularFile(model)) {
-      throw new ModelFormatException(model + ": no such model file");
-    }
-    String name = model.getFileName().toString();
-    if (name.endsWith(".onnx")) {
-      return ConversionCache.standard().deploy(model);
-    }
-    if (name.equals(DeployedModel.DESCRIPTOR) || name.endsWith(".param") || name.endsWith(".bin")) {
-      return DeployedModel.read(model.toAbsolutePath().getParent());
-    }
-    throw new ModelFormatException(model + ": unknown model type; expected .onnx, a .param with its model.json, "
-        + "or a directory written by reparo convert");
   }
 
   public ModelMetadata metadata() {
@@ -176,8 +157,7 @@ public final class Detector implements AutoCloseable {
   public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride) {
     checkOpen();
     Letterbox box = Letterbox.fixed(width, height, inputWidth, inputHeight);
-    Tensor input = loaded.preprocess(bgr, width, height, stride, box, metadata);
-    List<Tensor> outputs = loaded.run(input);
+    List<Tensor> outputs = loaded.runImage(bgr, width, height, stride, box, metadata);
     return post.process(outputs, box, options.confThreshold(), options.iouThreshold(), options.maxDetections(),
         options.agnosticNms(), classMask);
   }

@@ -24,13 +24,15 @@ import java.util.regex.Pattern;
  *   anchors         [[10,13, 16,30, 33,23], ...]  or  [[[10,13],[16,30],[33,23]], ...]
  *   input_size      [320, 320]  (height, width)  or  320
  *   letterbox_fill  114                          (optional, default 114)
- *   normalization   {"scale": 0.003921568627451, "color": "RGB"}  (optional, this default)
+ *   normalization   {"scale": 0.003921568627451, "mean": [0, 0, 0], "std": [1, 1, 1], "color": "RGB"}
+ *                   (optional, these defaults; input = (pixel·scale − mean) / std; "channels" may
+ *                   stand for "color")
  * </pre>
  *
  * Immutable and thread-safe.
  */
 public record ModelMetadata(List<String> names, int[] strides, float[][][] anchors, int inputHeight, int inputWidth,
-    float letterboxFill, float scale, boolean rgb) {
+    float letterboxFill, float scale, float[] mean, float[] std, boolean rgb) {
   public static final String NAMES = "names";
   public static final String STRIDES = "strides";
   public static final String ANCHORS = "anchors";
@@ -45,6 +47,29 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
     names = List.copyOf(names);
     strides = strides.clone();
     anchors = anchors.clone();
+    mean = mean.clone();
+    std = std.clone();
+  }
+
+  /**
+   * Per-channel values to subtract from raw 0..255 pixels before {@link #pixelNorm()}: the same
+   * normalisation as (pixel·scale − mean)/std, written as (pixel − mean/scale)·(scale/std).
+   */
+  public float[] pixelMean() {
+    float[] m = new float[mean.length];
+    for (int i = 0; i < m.length; i++) {
+      m[i] = mean[i] / scale;
+    }
+    return m;
+  }
+
+  /** Per-channel factors applied after {@link #pixelMean()}: scale/std. */
+  public float[] pixelNorm() {
+    float[] n = new float[std.length];
+    for (int i = 0; i < n.length; i++) {
+      n[i] = scale / std[i];
+    }
+    return n;
   }
 
   /** The detection head these facts describe. */
@@ -61,7 +86,8 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
       p.put(ANCHORS, JSON.writeValueAsString(anchors));
       p.put(INPUT_SIZE, JSON.writeValueAsString(new int[] {inputHeight, inputWidth}));
       p.put(LETTERBOX_FILL, JSON.writeValueAsString(letterboxFill));
-      p.put(NORMALIZATION, JSON.writeValueAsString(Map.of("scale", scale, "color", rgb ? "RGB" : "BGR")));
+      p.put(NORMALIZATION,
+          JSON.writeValueAsString(Map.of("scale", scale, "mean", mean, "std", std, "color", rgb ? "RGB" : "BGR")));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -86,17 +112,40 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
     }
     float fill = all.containsKey(LETTERBOX_FILL) ? (float) json(all, LETTERBOX_FILL, source).asDouble(114) : 114f;
     float scale = 1f / 255;
+    float[] mean = {0, 0, 0};
+    float[] std = {1, 1, 1};
     boolean rgb = true;
     if (all.containsKey(NORMALIZATION)) {
       JsonNode n = json(all, NORMALIZATION, source);
       scale = (float) n.path("scale").asDouble(scale);
-      String color = n.path("color").asText("RGB");
+      mean = triple(n, "mean", mean, source);
+      std = triple(n, "std", std, source);
+      for (float v : std) {
+        if (!(v > 0)) {
+          throw bad(source, NORMALIZATION, "std values must be positive");
+        }
+      }
+      if (!(scale > 0)) {
+        throw bad(source, NORMALIZATION, "scale must be positive");
+      }
+      String color = n.path("color").asText(n.path("channels").asText("RGB"));
       if (!color.equals("RGB") && !color.equals("BGR")) {
         throw bad(source, NORMALIZATION, "color must be \"RGB\" or \"BGR\", got \"" + color + "\"");
       }
       rgb = color.equals("RGB");
     }
-    return new ModelMetadata(names, strides, anchors, size[0], size[size.length - 1], fill, scale, rgb);
+    return new ModelMetadata(names, strides, anchors, size[0], size[size.length - 1], fill, scale, mean, std, rgb);
+  }
+
+  private static float[] triple(JsonNode n, String key, float[] fallback, String source) {
+    JsonNode v = n.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (!v.isArray() || v.size() != 3 || !v.get(0).isNumber() || !v.get(1).isNumber() || !v.get(2).isNumber()) {
+      throw bad(source, NORMALIZATION, "'" + key + "' must be a list of 3 numbers, got " + v);
+    }
+    return new float[] {(float) v.get(0).asDouble(), (float) v.get(1).asDouble(), (float) v.get(2).asDouble()};
   }
 
   private static String require(Map<String, String> all, String key, String source) {

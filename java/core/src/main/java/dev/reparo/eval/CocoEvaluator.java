@@ -51,7 +51,7 @@ public final class CocoEvaluator {
 
   /** Reads a COCO dataset's annotations. */
   public static List<GroundTruth> readGroundTruth(Path cocoJson) throws IOException {
-    JsonNode root = read(cocoJson);
+    JsonNode root = readDataset(cocoJson);
     List<GroundTruth> gts = new ArrayList<>();
     for (JsonNode a : root.path("annotations")) {
       double[] box = box(a, cocoJson);
@@ -65,14 +65,14 @@ public final class CocoEvaluator {
   /** The image ids of a COCO dataset (evaluation covers exactly these images). */
   public static List<Long> readImageIds(Path cocoJson) throws IOException {
     List<Long> ids = new ArrayList<>();
-    read(cocoJson).path("images").forEach(i -> ids.add(i.path("id").asLong()));
+    readDataset(cocoJson).path("images").forEach(i -> ids.add(i.path("id").asLong()));
     return ids;
   }
 
   /** The category ids of a COCO dataset. */
   public static List<Long> readCategoryIds(Path cocoJson) throws IOException {
     List<Long> ids = new ArrayList<>();
-    read(cocoJson).path("categories").forEach(c -> ids.add(c.path("id").asLong()));
+    readDataset(cocoJson).path("categories").forEach(c -> ids.add(c.path("id").asLong()));
     return ids;
   }
 
@@ -88,6 +88,15 @@ public final class CocoEvaluator {
           r.path("score").asDouble()));
     }
     return out;
+  }
+
+  private static JsonNode readDataset(Path json) throws IOException {
+    JsonNode root = read(json);
+    if (!root.isObject() || !root.path("images").isArray() || !root.path("categories").isArray()
+        || !root.path("annotations").isArray()) {
+      throw new ModelFormatException(json + ": not a COCO dataset (needs 'images', 'annotations' and 'categories')");
+    }
+    return root;
   }
 
   private static JsonNode read(Path json) throws IOException {

@@ -68,4 +68,23 @@ class ModelMetadataTest {
         () -> ModelMetadata.parse(DEMO, Map.of("strides", "[8, x]"), "m.onnx"));
     assertTrue(e.getMessage().contains("'strides' is not valid JSON"), e.getMessage());
   }
+
+  @Test
+  void normalisationWithMeanAndStdBecomesPixelMeanAndNorm() {
+    Map<String, String> props = new java.util.HashMap<>(DEMO);
+    props.put("normalization", "{\"scale\": 0.00392156862745098, \"mean\": [0.485, 0.456, 0.406], "
+        + "\"std\": [0.229, 0.224, 0.225], \"channels\": \"BGR\"}");
+    ModelMetadata m = ModelMetadata.parse(props, Map.of(), "imagenet.onnx");
+    assertTrue(!m.rgb());
+    // (p·s − mean)/std == (p − mean/s)·(s/std) for any pixel value p
+    for (int c = 0; c < 3; c++) {
+      float p = 200f;
+      float direct = (p * m.scale() - m.mean()[c]) / m.std()[c];
+      float ncnnForm = (p - m.pixelMean()[c]) * m.pixelNorm()[c];
+      assertEquals(direct, ncnnForm, 1e-5f);
+    }
+    props.put("normalization", "{\"std\": [1, 0, 1]}");
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelMetadata.parse(props, Map.of(), "x"));
+    assertTrue(e.getMessage().contains("std values must be positive"), e.getMessage());
+  }
 }

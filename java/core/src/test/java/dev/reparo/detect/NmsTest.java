@@ -67,4 +67,30 @@ class NmsTest {
     assertArrayEquals(new int[] {0, 1}, Nms.run(c, 0.5f, 300, false));
     assertArrayEquals(new int[] {0}, Nms.run(c, 0.5f, 300, true));
   }
+
+  @Test
+  void edgeCases() {
+    assertEquals(0, Nms.run(new Candidates(), 0.45f, 300, false).length, "no boxes");
+
+    Candidates ties = new Candidates();
+    ties.add(0, 0, 10, 10, 0.5f, 0);
+    ties.add(1, 1, 11, 11, 0.5f, 0);
+    ties.add(50, 50, 60, 60, 0.5f, 0);
+    assertArrayEquals(new int[] {0, 2}, Nms.run(ties, 0.45f, 300, false), "equal scores keep decoding order");
+
+    Candidates degenerate = new Candidates();
+    degenerate.add(5, 5, 5, 5, 0.9f, 0); // zero area
+    degenerate.add(5, 5, 5, 5, 0.8f, 0);
+    degenerate.add(0, 0, 10, 10, 0.7f, 0);
+    assertArrayEquals(new int[] {0, 1, 2}, Nms.run(degenerate, 0.45f, 300, false),
+        "zero-area boxes overlap nothing, so nothing suppresses them or by them");
+
+    Candidates sameClass = new Candidates();
+    for (int i = 0; i < 50; i++) {
+      sameClass.add(i, 0, i + 10, 10, 1f - i / 100f, 3);
+    }
+    int[] kept = Nms.run(sameClass, 0.45f, 300, true);
+    assertArrayEquals(kept, Nms.run(sameClass, 0.45f, 300, false), "one class: agnostic makes no difference");
+    assertArrayEquals(reference(sameClass, 0.45f, 300, false), kept);
+  }
 }

@@ -136,8 +136,8 @@ public final class Ncnn {
   /**
    * YOLO pre-processing in one native pass: resizes interleaved 8-bit pixels into the letterbox's
    * resized area (bilinear), converts BGR to RGB when asked, pads the rest with {@code fill} (in
-   * 0..255 units, e.g. 114) and multiplies every value by {@code scale} (e.g. 1/255). Returns a
-   * float tensor [C, inputHeight, inputWidth].
+   * 0..255 units, e.g. 114), then per channel subtracts {@code mean} (0..255 units; null for none)
+   * and multiplies by {@code norm} (e.g. 1/255). Returns a float tensor [C, inputHeight, inputWidth].
    *
    * <p>{@code pixels} may be a direct buffer (no copy: its memory is read in place) or a heap
    * buffer; it is read from its position.
@@ -145,8 +145,22 @@ public final class Ncnn {
    * @throws InvalidInputException if a size is out of range or {@code pixels} is too short
    */
   public static Tensor letterbox(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
-      int stride, Letterbox box, float fill, float scale) {
+      int stride, Letterbox box, float fill, float[] mean, float[] norm) {
+    ncnn_mat mat = letterboxMat(pixels, format, bgrToRgb, width, height, stride, box, fill, mean, norm);
+    try {
+      return Mats.toTensor(mat, "letterboxed image");
+    } finally {
+      ncnn_mat_destroy(mat);
+    }
+  }
+
+  /** {@link #letterbox} into a native mat the caller must destroy; nothing passes through Java. */
+  static ncnn_mat letterboxMat(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
+      int stride, Letterbox box, float fill, float[] mean, float[] norm) {
     checkSide("width", width);
+    if ((mean != null && mean.length != format.channels()) || norm == null || norm.length != format.channels()) {
+      throw new InvalidInputException("mean and norm need one value per channel (" + format.channels() + ")");
+    }
     checkSide("height", height);
     checkSide("input width", box.inputWidth());
     checkSide("input height", box.inputHeight());
@@ -172,6 +186,7 @@ public final class Ncnn {
     ncnn_mat resized = null;
     ncnn_mat padded = ncnn_mat_create();
     ncnn_option opt = ncnn_option_create();
+    boolean ok = false;
     try {
       ncnn_option_set_num_threads(opt, 1);
       resized = ncnn_mat_from_pixels_resize(data, type, width, height, stride, box.resizedWidth(),
@@ -179,15 +194,16 @@ public final class Ncnn {
       int right = box.inputWidth() - box.resizedWidth() - box.padLeft();
       int bottom = box.inputHeight() - box.resizedHeight() - box.padTop();
       ncnn_copy_make_border(resized, padded, box.padTop(), bottom, box.padLeft(), right, 0, fill, opt);
-      float[] norm = new float[format.channels()];
-      java.util.Arrays.fill(norm, scale);
-      ncnn_mat_substract_mean_normalize(padded, (float[]) null, norm);
-      return Mats.toTensor(padded, "letterboxed image");
+      ncnn_mat_substract_mean_normalize(padded, mean, norm);
+      ok = true;
+      return padded;
     } finally {
       if (resized != null) {
         ncnn_mat_destroy(resized);
       }
-      ncnn_mat_destroy(padded);
+      if (!ok) {
+        ncnn_mat_destroy(padded);
+      }
       ncnn_option_destroy(opt);
       data.close();
     }

@@ -1,11 +1,14 @@
 package dev.reparo.ncnn;
 
+import static dev.reparo.ncnn.global.ncnn.ncnn_mat_destroy;
+
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
+import dev.reparo.ncnn.bridge.ncnn_mat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +43,7 @@ final class NcnnLoadedModel implements LoadedModel {
    * ncnn returns [C, H, W] where ONNX says [1, C, H, W]. With a fixed-size declaration the shape is
    * restored exactly; for dynamic input sizes the batch axis is put back in front.
    */
-  private static Tensor withDeclaredShape(Tensor out, long[] declared, String name, Tensor input) {
+  private static Tensor withDeclaredShape(Tensor out, long[] declared, String name, Object input) {
     long declaredCount = 1;
     for (long d : declared) {
       declaredCount = d < 0 ? -1 : declaredCount * d;
@@ -68,8 +71,26 @@ final class NcnnLoadedModel implements LoadedModel {
   @Override
   public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
     Tensor chw = Ncnn.letterbox(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
-        meta.scale());
+        meta.pixelMean(), meta.pixelNorm());
     return chw.reshape(1, chw.dim(0), chw.dim(1), chw.dim(2));
+  }
+
+  @Override
+  public List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
+    ncnn_mat mat = Ncnn.letterboxMat(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
+        meta.pixelMean(), meta.pixelNorm());
+    try (NcnnSession session = net.newSession()) {
+      session.input(model.inputName(), mat, new int[] {3, box.inputHeight(), box.inputWidth()});
+      List<Tensor> outputs = new ArrayList<>(model.outputNames().size());
+      for (int i = 0; i < model.outputNames().size(); i++) {
+        Tensor out = session.extract(model.outputNames().get(i));
+        outputs.add(withDeclaredShape(out, model.outputShapes().get(i), model.outputNames().get(i),
+            box.inputWidth() + "x" + box.inputHeight() + " image"));
+      }
+      return outputs;
+    } finally {
+      ncnn_mat_destroy(mat);
+    }
   }
 
   @Override

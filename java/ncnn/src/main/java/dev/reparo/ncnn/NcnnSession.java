@@ -43,7 +43,7 @@ public final class NcnnSession implements AutoCloseable {
   public NcnnSession input(String name, Tensor value) {
     checkOpen();
     checkBlob(name);
-    checkDeclaredShape(name, value);
+    checkDeclaredShape(name, value.shape());
     ncnn_mat mat = Mats.fromTensor(value, name);
     try {
       int ret = ncnn_extractor_input(extractor, name, mat);
@@ -52,6 +52,21 @@ public final class NcnnSession implements AutoCloseable {
       }
     } finally {
       ncnn_mat_destroy(mat); // the extractor keeps its own reference to the data
+    }
+    return this;
+  }
+
+  /**
+   * Sets an input from a native mat the caller owns (no copy through Java); the shape is checked
+   * like {@link #input(String, Tensor)}'s. The caller still destroys {@code mat}.
+   */
+  NcnnSession input(String name, ncnn_mat mat, int[] chw) {
+    checkOpen();
+    checkBlob(name);
+    checkDeclaredShape(name, chw);
+    int ret = ncnn_extractor_input(extractor, name, mat);
+    if (ret != 0) {
+      throw NcnnModel.nativeFailure(model.name(), "set input '" + name + "'", ret);
     }
     return this;
   }
@@ -88,8 +103,7 @@ public final class NcnnSession implements AutoCloseable {
   }
 
   /** Input layers may declare w (param 0), h (1) and c (2); a declared, non-zero size must match. */
-  private void checkDeclaredShape(String name, Tensor value) {
-    int[] s = value.shape();
+  private void checkDeclaredShape(String name, int[] s) {
     int rank = s.length;
     for (NcnnParam.Layer layer : model.param().inputs()) {
       if (!layer.tops().contains(name)) {

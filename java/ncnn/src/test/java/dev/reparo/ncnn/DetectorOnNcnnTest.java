@@ -127,4 +127,21 @@ class DetectorOnNcnnTest {
       System.clearProperty("reparo.cache");
     }
   }
+
+  @Test
+  void nativeInputPathEqualsTheTensorPath(@TempDir Path cache) throws Exception {
+    DeployedModel deployed = new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
+    DetectorOptions opts = options().threads(1).build();
+    ModelMetadata meta = ModelMetadata.parse(deployed.metadata(), opts.metadataOverrides(), "fixture");
+    byte[] bgr = new byte[500 * 300 * 3];
+    new java.util.Random(3).nextBytes(bgr);
+    Letterbox box = Letterbox.fixed(500, 300, 320, 320);
+    try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
+      List<Tensor> viaTensor = m.run(m.preprocess(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box, meta));
+      List<Tensor> direct = m.runImage(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box, meta);
+      for (int i = 0; i < viaTensor.size(); i++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(viaTensor.get(i).data(), direct.get(i).data(), 0f);
+      }
+    }
+  }
 }

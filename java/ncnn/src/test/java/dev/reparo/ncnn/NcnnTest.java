@@ -114,7 +114,7 @@ class NcnnTest {
     Letterbox box = new Letterbox(w, h, 8, 8, 1f, w, h, 1, 2);
     for (boolean direct : new boolean[] {false, true}) {
       ByteBuffer buf = direct ? ByteBuffer.allocateDirect(bgr.length).put(bgr).flip() : ByteBuffer.wrap(bgr);
-      Tensor t = Ncnn.letterbox(buf, PixelFormat.BGR, true, w, h, w * 3, box, 114f, 1f / 255);
+      Tensor t = Ncnn.letterbox(buf, PixelFormat.BGR, true, w, h, w * 3, box, 114f, null, new float[] {1f / 255, 1f / 255, 1f / 255});
       assertArrayEquals(new int[] {3, 8, 8}, t.shape());
       for (int c = 0; c < 3; c++) {
         for (int y = 0; y < 8; y++) {
@@ -135,10 +135,23 @@ class NcnnTest {
   void letterboxChecksItsGeometryBeforeNativeCode() {
     Letterbox box = Letterbox.fixed(10, 10, 32, 32);
     var e = assertThrows(InvalidInputException.class,
-        () -> Ncnn.letterbox(ByteBuffer.allocate(300), PixelFormat.BGR, true, 10, 12, 30, box, 114f, 1f));
+        () -> Ncnn.letterbox(ByteBuffer.allocate(300), PixelFormat.BGR, true, 10, 12, 30, box, 114f, null, new float[] {1f, 1f, 1f}));
     assertTrue(e.getMessage().contains("computed for a 10x10 image"), e.getMessage());
     e = assertThrows(InvalidInputException.class,
-        () -> Ncnn.letterbox(ByteBuffer.allocate(299), PixelFormat.BGR, true, 10, 10, 30, box, 114f, 1f));
+        () -> Ncnn.letterbox(ByteBuffer.allocate(299), PixelFormat.BGR, true, 10, 10, 30, box, 114f, null, new float[] {1f, 1f, 1f}));
     assertTrue(e.getMessage().contains("need 300 bytes, got 299"), e.getMessage());
+  }
+
+  @Test
+  void letterboxSubtractsMeanAndScalesPerChannel() {
+    byte[] bgr = new byte[2 * 2 * 3];
+    java.util.Arrays.fill(bgr, (byte) 100);
+    Letterbox box = new Letterbox(2, 2, 2, 2, 1f, 2, 2, 0, 0);
+    Tensor t = Ncnn.letterbox(ByteBuffer.wrap(bgr), PixelFormat.BGR, false, 2, 2, 6, box, 114f,
+        new float[] {10f, 20f, 30f}, new float[] {0.5f, 0.25f, 2f});
+    float[] expected = {(100 - 10) * 0.5f, (100 - 20) * 0.25f, (100 - 30) * 2f};
+    for (int i = 0; i < t.size(); i++) {
+      assertEquals(expected[i / 4], t.data()[i], 1e-4f);
+    }
   }
 }
