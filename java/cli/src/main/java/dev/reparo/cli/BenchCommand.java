@@ -7,6 +7,7 @@ import dev.reparo.backend.MachineFingerprint;
 import dev.reparo.bench.BenchmarkReport;
 import dev.reparo.bench.BenchmarkResult;
 import dev.reparo.bench.BenchmarkRunner;
+import dev.reparo.convert.ModelLocator;
 import dev.reparo.detect.DetectorOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchmarkRunner.Settings settings = new BenchmarkRunner.Settings(threads, warmup, runs, input);
     Map<String, Backend> chosen = chooseBackends();
-    DeployedModel deployed = ModelPaths.resolve(model);
+    DeployedModel deployed = ModelLocator.locate(model);
     PrintWriter o = spec.commandLine().getOut();
     List<BenchmarkResult> results = new BenchmarkRunner().run(deployed, chosen, settings, line -> {
       o.println(line);

@@ -9,6 +9,7 @@ import dev.reparo.backend.Backend;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ConversionCache;
 import dev.reparo.convert.ModelLocator;
 import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;

@@ -110,7 +110,8 @@ final class OnnxRuntimeModel implements LoadedModel {
     if (closed.get()) {
       throw new IllegalStateException("model is closed");
     }
-    return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.scale());
+    return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
+        meta.pixelNorm());
   }
 
   @Override

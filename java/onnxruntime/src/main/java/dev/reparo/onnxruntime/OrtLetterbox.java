@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * YOLO letterboxing run by ONNX Runtime itself, so that no Java loop touches a pixel: a small ONNX
  * graph takes the caller's 8-bit rows as they are and does crop-to-width, HWC→NCHW, channel order,
- * bilinear resize, constant padding with the fill value and scaling.
+ * bilinear resize, constant padding with the fill value and per-channel normalisation
+ * {@code (level − mean[c]) · norm[c]} (ncnn's {@code substract_mean_normalize}).
  *
  * <p>The resize reproduces ncnn's 8-bit bilinear resize ({@code from_pixels_resize}, the same
  * fixed-point scheme as OpenCV's 8-bit {@code INTER_LINEAR}) exactly, so every backend sees the same
@@ -35,7 +36,7 @@ import java.util.Map;
  *   pixels u8[H, stride] → Slice(row_bytes) → Reshape[1,H,W,3] → Transpose → Gather(channels) → Cast(int32)
  *     → (Gather(x0)·a0 + Gather(x1)·a1) / 16                                 horizontal, [1,3,H,rw]
  *     → ((Gather(y0)·b0) / 65536 + (Gather(y1)·b1) / 65536 + 2) / 4           vertical, [1,3,rh,rw]
- *     → Cast(float) → Pad(pads, fill) → Mul(scale)                            f32[1,3,IH,IW]
+ *     → Cast(float) → Pad(pads, fill) → Sub(mean) → Mul(norm)                  f32[1,3,IH,IW]
  * </pre>
  *
  * Thread-safe (one shared session); {@link #close} once no call is in flight.
@@ -81,7 +82,8 @@ public final class OrtLetterbox implements AutoCloseable {
     g.addInput(ValueInfo.of("b1", DataType.INT32, -1, 1));
     g.addInput(ValueInfo.of("pads", DataType.INT64, 8));
     g.addInput(ValueInfo.of("fill", DataType.FLOAT));
-    g.addInput(ValueInfo.of("scale", DataType.FLOAT));
+    g.addInput(ValueInfo.of("mean", DataType.FLOAT, 1, 3, 1, 1));
+    g.addInput(ValueInfo.of("norm", DataType.FLOAT, 1, 3, 1, 1));
     g.putInitializer("zero", LongTensor.vector(0));
     g.putInitializer("one", LongTensor.vector(1));
     g.putInitializer("c2", LongTensor.of(DataType.INT32, new long[] {2}));
@@ -118,7 +120,8 @@ public final class OrtLetterbox implements AutoCloseable {
         .intAttr("to", DataType.FLOAT.onnxCode()).build());
     g.addNode(Node.builder("Pad").name("padded").inputs("resized_f", "pads", "fill").outputs("padded")
         .stringAttr("mode", "constant").build());
-    node(g, "Mul", "input", "padded", "scale");
+    node(g, "Sub", "centred", "padded", "mean");
+    node(g, "Mul", "input", "centred", "norm");
     g.addOutput(ValueInfo.of("input", DataType.FLOAT, 1, 3, -1, -1));
     return g;
   }
@@ -169,10 +172,15 @@ public final class OrtLetterbox implements AutoCloseable {
 
   /**
    * Letterboxes interleaved 8-bit BGR rows ({@code stride} bytes apart, read from the buffer's
-   * position; a direct buffer is read in place) into a float tensor [1, 3, inputH, inputW].
+   * position; a direct buffer is read in place) into a float tensor [1, 3, inputH, inputW]:
+   * {@code (level − mean[c]) · norm[c]} per output channel {@code c}, in 8-bit level units (see
+   * {@link dev.reparo.detect.ModelMetadata#pixelMean()} and {@code pixelNorm()}).
    */
   public Tensor apply(ByteBuffer bgr, int width, int height, int stride, Letterbox box, boolean rgb, float fill,
-      float scale) {
+      float[] mean, float[] norm) {
+    if (mean.length != 3 || norm.length != 3) {
+      throw new InvalidInputException("mean and norm need 3 values each, got " + mean.length + " and " + norm.length);
+    }
     if (box.imageWidth() != width || box.imageHeight() != height) {
       throw new InvalidInputException("letterbox was computed for a " + box.imageWidth() + "x" + box.imageHeight()
           + " image, pixels are " + width + "x" + height);
@@ -209,7 +217,9 @@ public final class OrtLetterbox implements AutoCloseable {
       feeds.put("pads", OnnxTensor.createTensor(env, new long[] {0, 0, box.padTop(), box.padLeft(), 0, 0, bottom,
           right}));
       feeds.put("fill", OnnxTensor.createTensor(env, fill));
-      feeds.put("scale", OnnxTensor.createTensor(env, scale));
+      long[] perChannel = {1, 3, 1, 1};
+      feeds.put("mean", OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(mean.clone()), perChannel));
+      feeds.put("norm", OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(norm.clone()), perChannel));
       try (OrtSession.Result out = session.run(feeds)) {
         return OnnxRuntimeModel.toTensor((OnnxTensor) out.get(0));
       }

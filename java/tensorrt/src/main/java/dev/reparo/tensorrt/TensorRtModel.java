@@ -168,7 +168,8 @@ final class TensorRtModel implements LoadedModel {
 
   @Override
   public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.scale());
+    return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
+        meta.pixelNorm());
   }
 
   @Override
