@@ -9,6 +9,8 @@ import dev.reparo.bench.BenchmarkResult;
 import dev.reparo.bench.BenchmarkRunner;
 import dev.reparo.convert.ModelLocator;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.graph.ModelSummary;
+import dev.reparo.onnx.Onnx;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** {@code reparo bench}: every backend on the same converted model, in one process. */
 @Command(name = "bench", sortOptions = false, description = {
     "Time backends on the same converted model in one process: model load time, p50/p90/p99",
-    "latency, images/s, peak RSS and the speed-up over the first backend. Writes bench.md,",
+    "latency, images/s, peak RSS, achieved GFLOP/s and the speed-up over the first backend. Writes bench.md,",
     "bench.csv and bench.png into --out.",
     "",
     "Example:  reparo bench --model yolo.onnx --backends ncnn,onnxruntime --threads 1,2"})
@@ -70,7 +72,8 @@ final class BenchCommand implements Callable<Integer> {
       o.flush();
     });
     String machine = MachineFingerprint.current().toString();
-    BenchmarkReport.write(out, model.getFileName().toString(), machine, settings, results);
+    double gflops = ModelSummary.of(Onnx.read(deployed.file("onnx"))).gflops();
+    BenchmarkReport.write(out, model.getFileName().toString(), machine, gflops, settings, results);
     o.println();
     o.print(Files.readString(out.resolve(BenchmarkReport.MARKDOWN)));
     o.println("wrote " + out.resolve(BenchmarkReport.MARKDOWN) + ", " + BenchmarkReport.CSV + ", "

@@ -28,13 +28,16 @@ class BenchCommandTest {
     assertEquals(0, r.code(), r.err());
     List<String> csv = Files.readAllLines(out.resolve("bench.csv"));
     assertEquals("backend,runtime,threads,load_ms,runs,p50_ms,p90_ms,p99_ms,mean_ms,images_per_s,peak_rss_mb,"
-        + "speedup_vs_first", csv.get(0));
+        + "speedup_vs_first,gflop_per_s", csv.get(0));
+    // The fused YOLOv5-Lite-g: PyTorch's hook count of multiply-accumulates after re-parameterization.
+    double gflop = 2.0 * new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(MODEL.getParent().resolve("info.json").toFile()).get("macs_reparameterized").asLong() / 1e9;
     assertEquals(5, csv.size(), "header + 2 backends x 2 thread counts");
     Map<String, Double> baselineP50 = new HashMap<>();
     String[] expectedOrder = {"ncnn/1", "onnxruntime/1", "ncnn/2", "onnxruntime/2"};
     for (int i = 1; i < csv.size(); i++) {
       String[] f = csv.get(i).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)");
-      assertEquals(12, f.length, csv.get(i));
+      assertEquals(13, f.length, csv.get(i));
       assertEquals(expectedOrder[i - 1], f[0] + "/" + f[2]);
       assertTrue(f[1].startsWith("\"" + f[0] + " "), "runtime names the backend: " + f[1]);
       double load = Double.parseDouble(f[3]);
@@ -49,11 +52,14 @@ class BenchCommandTest {
       assertTrue(load > 0 && p50 > 0 && rss > 0, csv.get(i));
       assertTrue(p50 <= p90 && p90 <= p99, "percentiles ordered: " + csv.get(i));
       assertEquals(1000.0 / mean, ips, 0.01 * ips, "images/s is 1000 / mean ms");
+      assertEquals(gflop / (p50 / 1000), Double.parseDouble(f[12]), 0.002 * gflop / (p50 / 1000) + 1e-3,
+          "GFLOP/s = the model's work / p50");
       double base = baselineP50.computeIfAbsent(f[2], t -> p50);
       assertEquals(base / p50, speedup, 0.002 * Math.max(1, speedup) + 1e-3, "speed-up = first p50 / this p50");
     }
     String md = Files.readString(out.resolve("bench.md"));
     assertTrue(md.contains("| backend | runtime | threads |"), md);
+    assertTrue(md.contains(String.format(java.util.Locale.ROOT, "%.3f GFLOP per inference", gflop)), md);
     assertEquals(4, md.lines().filter(l -> l.startsWith("| ncnn ") || l.startsWith("| onnxruntime ")).count(), md);
     assertTrue(md.contains("| 1.00x |"), "the baseline's speed-up is 1: " + md);
     BufferedImage png = ImageIO.read(out.resolve("bench.png").toFile());

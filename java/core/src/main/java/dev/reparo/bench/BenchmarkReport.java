@@ -30,53 +30,67 @@ public final class BenchmarkReport {
   public static final String CSV = "bench.csv";
   public static final String CHART = "bench.png";
   static final String CSV_HEADER = "backend,runtime,threads,load_ms,runs,p50_ms,p90_ms,p99_ms,mean_ms,"
-      + "images_per_s,peak_rss_mb,speedup_vs_first";
+      + "images_per_s,peak_rss_mb,speedup_vs_first,gflop_per_s";
 
   private static final Color[] PALETTE = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868),
       new Color(0xC44E52), new Color(0x8172B3), new Color(0x937860)};
 
   private BenchmarkReport() {}
 
-  /** Writes the three files into {@code dir} (created if missing). */
-  public static void write(Path dir, String model, String machine, BenchmarkRunner.Settings settings,
+  /**
+   * Writes the three files into {@code dir} (created if missing).
+   *
+   * @param gflops floating-point work of one inference in GFLOP (2 per multiply-accumulate), for the
+   *     achieved GFLOP/s column
+   */
+  public static void write(Path dir, String model, String machine, double gflops, BenchmarkRunner.Settings settings,
       List<BenchmarkResult> results) throws IOException {
     Files.createDirectories(dir);
-    AtomicFiles.write(dir.resolve(CSV), csv(results).getBytes(StandardCharsets.UTF_8));
-    AtomicFiles.write(dir.resolve(MARKDOWN), markdown(model, machine, settings, results)
+    AtomicFiles.write(dir.resolve(CSV), csv(results, gflops).getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(dir.resolve(MARKDOWN), markdown(model, machine, gflops, settings, results)
         .getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(dir.resolve(CHART), chart(model, results));
   }
 
-  static String csv(List<BenchmarkResult> results) {
+  /** GFLOP/s at the median latency. */
+  static double gflopsPerSecond(double gflops, BenchmarkResult r) {
+    return gflops / (r.latency().p50Ms() / 1000.0);
+  }
+
+  static String csv(List<BenchmarkResult> results, double gflops) {
     StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
     for (BenchmarkResult r : results) {
       LatencyStats l = r.latency();
-      b.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%.3f,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.1f,%.3f%n", r.backend(),
-          r.runtime().replace("\"", "\"\""), r.threads(), r.loadMs(), l.runs(), l.p50Ms(), l.p90Ms(), l.p99Ms(),
-          l.meanMs(), l.imagesPerSecond(), r.peakRssMb(), r.speedup()));
+      b.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%.3f,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.1f,%.3f,%.3f%n",
+          r.backend(), r.runtime().replace("\"", "\"\""), r.threads(), r.loadMs(), l.runs(), l.p50Ms(), l.p90Ms(),
+          l.p99Ms(), l.meanMs(), l.imagesPerSecond(), r.peakRssMb(), r.speedup(), gflopsPerSecond(gflops, r)));
     }
     return b.toString();
   }
 
-  static String markdown(String model, String machine, BenchmarkRunner.Settings s, List<BenchmarkResult> results) {
+  static String markdown(String model, String machine, double gflops, BenchmarkRunner.Settings s,
+      List<BenchmarkResult> results) {
     StringBuilder b = new StringBuilder();
     b.append("# reparo bench\n\n");
     b.append("- model: `").append(model).append("`\n");
     b.append("- machine: ").append(machine).append('\n');
+    b.append(String.format(Locale.ROOT, "- work: %.3f GFLOP per inference (2 per multiply-accumulate)%n", gflops));
     b.append(String.format(Locale.ROOT, "- %d warm-up + %d timed runs per case, one input, one process%n",
         s.warmup(), s.runs()));
     boolean cumulative = results.stream().anyMatch(r -> !r.peakRssReset());
     b.append("- peak RSS: process high-water mark (VmHWM) after each case")
         .append(cumulative ? ", cumulative (the kernel refused a reset)" : ", reset before each case").append("\n\n");
-    b.append("| backend | runtime | threads | load ms | p50 ms | p90 ms | p99 ms | images/s | peak RSS MiB | speed-up |\n");
-    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| backend | runtime | threads | load ms | p50 ms | p90 ms | p99 ms | images/s | peak RSS MiB | speed-up "
+        + "| GFLOP/s |\n");
+    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (BenchmarkResult r : results) {
       LatencyStats l = r.latency();
-      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %.3f | %.3f | %.1f | %.1f | %.2fx |%n",
+      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %.3f | %.3f | %.1f | %.1f | %.2fx | %.2f |%n",
           r.backend(), r.runtime(), r.threads(), r.loadMs(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.imagesPerSecond(),
-          r.peakRssMb(), r.speedup()));
+          r.peakRssMb(), r.speedup(), gflopsPerSecond(gflops, r)));
     }
-    b.append("\nSpeed-up: the first backend's p50 at the same thread count divided by this one's.\n");
+    b.append("\nSpeed-up: the first backend's p50 at the same thread count divided by this one's. GFLOP/s: the\n"
+        + "model's work divided by the p50 latency; compare it with the CPU's peak to see how much headroom is left.\n");
     return b.toString();
   }
 
