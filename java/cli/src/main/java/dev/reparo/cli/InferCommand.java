@@ -39,10 +39,10 @@ final class InferCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--backend", paramLabel = "NAME", defaultValue = "ncnn",
-      description = "ncnn (default) or onnxruntime, when its jar is on the classpath")
+      description = "ncnn (default), onnxruntime, or tensorrt when its jar is on the classpath")
   String backend;
 
-  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: ncnn's default)")
+  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: the backend's default)")
   int threads;
 
   @Override

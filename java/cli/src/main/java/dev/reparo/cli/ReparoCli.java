@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         ""
     },
     subcommands = {DetectCommand.class, EvalCommand.class, ConvertCommand.class, CalibrateCommand.class, InferCommand.class,
-        SynthCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+        BenchCommand.class, SynthCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run 'reparo help VERB' for a verb's options."})
 public final class ReparoCli implements Runnable {
   @CommandLine.Spec

@@ -4,10 +4,12 @@ import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.AutoBackendSelector;
 import dev.reparo.backend.Backend;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ConversionCache;
 import dev.reparo.convert.ModelLocator;
 import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;
@@ -42,6 +44,7 @@ public final class Detector implements AutoCloseable {
   private final DetectorOptions options;
   private final Backend backend;
   private final LoadedModel loaded;
+  private final String backendReason;
   private final PostProcessor post;
   private final boolean[] classMask;
   private final int inputWidth;
@@ -68,8 +71,17 @@ public final class Detector implements AutoCloseable {
     this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : metadata.inputWidth();
     this.post = new PostProcessor(metadata.head(), metadata.names());
     this.classMask = options.classMask(metadata.names().size());
-    this.backend = Backends.find(options.backend());
-    this.loaded = backend.load(model, options);
+    if (options.backend() == DetectorOptions.Backend.AUTO) {
+      AutoBackendSelector.Selection chosen = AutoBackendSelector.standard(ConversionCache.standard().root())
+          .select(model, options);
+      this.backend = chosen.backend();
+      this.loaded = chosen.loaded();
+      this.backendReason = "AUTO: " + chosen.reason();
+    } else {
+      this.backend = Backends.find(options.backend());
+      this.loaded = backend.load(model, options);
+      this.backendReason = "requested";
+    }
   }
 
   /** Opens a model with default options; see {@link #open(Path, DetectorOptions)}. */
@@ -104,6 +116,11 @@ public final class Detector implements AutoCloseable {
   /** The backend running the model, e.g. "ncnn 1.0.20261020". */
   public String backendDescription() {
     return backend.describe();
+  }
+
+  /** Why this backend runs the model: "requested", or AUTO's reason (probe timings or cached choice). */
+  public String backendReason() {
+    return backendReason;
   }
 
   public List<Detection> detect(Path image) {

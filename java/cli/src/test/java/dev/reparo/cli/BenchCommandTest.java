@@ -1,0 +1,101 @@
+package dev.reparo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.Tensor;
+import dev.reparo.format.npy.Npy;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code reparo bench} and {@code reparo infer --backend onnxruntime} on a real fixture. */
+class BenchCommandTest {
+  static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
+  static final Path MODEL = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw").resolve("model.onnx");
+
+  @Test
+  void benchWritesConsistentReportsForEveryBackendAndThreadCount(@TempDir Path out) throws Exception {
+    ReparoCliTest.Result r = ReparoCliTest.run("bench", "--model", MODEL.toString(), "--backends", "ncnn,onnxruntime",
+        "--threads", "1,2", "--warmup", "1", "--runs", "5", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    List<String> csv = Files.readAllLines(out.resolve("bench.csv"));
+    assertEquals("backend,runtime,threads,load_ms,runs,p50_ms,p90_ms,p99_ms,mean_ms,images_per_s,peak_rss_mb,"
+        + "speedup_vs_first,gflop_per_s", csv.get(0));
+    // The fused YOLOv5-Lite-g: PyTorch's hook count of multiply-accumulates after re-parameterization.
+    double gflop = 2.0 * new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(MODEL.getParent().resolve("info.json").toFile()).get("macs_reparameterized").asLong() / 1e9;
+    assertEquals(5, csv.size(), "header + 2 backends x 2 thread counts");
+    Map<String, Double> baselineP50 = new HashMap<>();
+    String[] expectedOrder = {"ncnn/1", "onnxruntime/1", "ncnn/2", "onnxruntime/2"};
+    for (int i = 1; i < csv.size(); i++) {
+      String[] f = csv.get(i).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)");
+      assertEquals(13, f.length, csv.get(i));
+      assertEquals(expectedOrder[i - 1], f[0] + "/" + f[2]);
+      assertTrue(f[1].startsWith("\"" + f[0] + " "), "runtime names the backend: " + f[1]);
+      double load = Double.parseDouble(f[3]);
+      double p50 = Double.parseDouble(f[5]);
+      double p90 = Double.parseDouble(f[6]);
+      double p99 = Double.parseDouble(f[7]);
+      double mean = Double.parseDouble(f[8]);
+      double ips = Double.parseDouble(f[9]);
+      double rss = Double.parseDouble(f[10]);
+      double speedup = Double.parseDouble(f[11]);
+      assertEquals(5, Integer.parseInt(f[4]));
+      assertTrue(load > 0 && p50 > 0 && rss > 0, csv.get(i));
+      assertTrue(p50 <= p90 && p90 <= p99, "percentiles ordered: " + csv.get(i));
+      assertEquals(1000.0 / mean, ips, 0.01 * ips, "images/s is 1000 / mean ms");
+      assertEquals(gflop / (p50 / 1000), Double.parseDouble(f[12]), 0.002 * gflop / (p50 / 1000) + 1e-3,
+          "GFLOP/s = the model's work / p50");
+      double base = baselineP50.computeIfAbsent(f[2], t -> p50);
+      assertEquals(base / p50, speedup, 0.002 * Math.max(1, speedup) + 1e-3, "speed-up = first p50 / this p50");
+    }
+    String md = Files.readString(out.resolve("bench.md"));
+    assertTrue(md.contains("| backend | runtime | threads |"), md);
+    assertTrue(md.contains(String.format(java.util.Locale.ROOT, "%.3f GFLOP per inference", gflop)), md);
+    assertEquals(4, md.lines().filter(l -> l.startsWith("| ncnn ") || l.startsWith("| onnxruntime ")).count(), md);
+    assertTrue(md.contains("| 1.00x |"), "the baseline's speed-up is 1: " + md);
+    BufferedImage png = ImageIO.read(out.resolve("bench.png").toFile());
+    assertTrue(png != null && png.getWidth() > 200 && png.getHeight() > 200, "a decodable chart");
+    try (var files = Files.list(out)) {
+      assertEquals(3, files.count(), "bench.md, bench.csv, bench.png and no temporary files");
+    }
+    assertTrue(r.out().contains("wrote "), r.out());
+  }
+
+  @Test
+  void benchRejectsUnknownBackendsAndImpossibleInputSizes(@TempDir Path out) {
+    ReparoCliTest.Result r = ReparoCliTest.run("bench", "--model", MODEL.toString(), "--backends", "ncnn,cuda",
+        "--out", out.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("unknown backend 'cuda'"), r.err());
+    ReparoCliTest.Result s = ReparoCliTest.run("bench", "--model", MODEL.toString(), "--input", "640", "--runs", "1",
+        "--out", out.toString());
+    assertEquals(1, s.code());
+    assertTrue(s.err().contains("fixed at [1, 3, 320, 320]"), s.err());
+  }
+
+  @Test
+  void inferOnOnnxRuntimeMatchesPyTorch(@TempDir Path dir) throws Exception {
+    Path fx = MODEL.getParent();
+    ReparoCliTest.Result r = ReparoCliTest.run("infer", "--model", MODEL.toString(), "--backend", "onnxruntime",
+        "--input", fx.resolve("input.npy").toString(), "--out", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    for (int i = 0; i < 3; i++) {
+      Tensor want = Npy.read(fx.resolve("output_" + i + ".npy"));
+      Tensor got = Npy.read(dir.resolve("p" + (i + 3) + ".npy"));
+      assertArrayEquals(want.shape(), got.shape());
+      for (int j = 0; j < want.size(); j++) {
+        float w = want.data()[j];
+        assertEquals(w, got.data()[j], 1e-4f + 1e-4f * Math.abs(w), "p" + (i + 3) + "[" + j + "]");
+      }
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.reparo.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.ReparoException;
+import dev.reparo.Tensor;
+import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.Letterbox;
+import dev.reparo.detect.ModelMetadata;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * AUTO's selection logic with fake backends whose "inference" advances a fake clock by a fixed
+ * cost, so the choice is deterministic: no real timing is asserted anywhere.
+ */
+class AutoBackendSelectorTest {
+  static final MachineFingerprint MACHINE = new MachineFingerprint("Linux", "amd64", "Test CPU", 4);
+  final AtomicLong clock = new AtomicLong();
+
+  /** A backend whose model costs {@code costNanos} of fake time per run; counts loads, runs, closes. */
+  final class FakeBackend implements Backend {
+    final DetectorOptions.Backend kind;
+    final long costNanos;
+    final String unavailable;
+    final String version;
+    final AtomicInteger loads = new AtomicInteger();
+    final AtomicInteger runs = new AtomicInteger();
+    final AtomicInteger closes = new AtomicInteger();
+    boolean failOnLoad;
+
+    FakeBackend(DetectorOptions.Backend kind, long costNanos, String unavailable) {
+      this(kind, costNanos, unavailable, "1.0");
+    }
+
+    FakeBackend(DetectorOptions.Backend kind, long costNanos, String unavailable, String version) {
+      this.kind = kind;
+      this.costNanos = costNanos;
+      this.unavailable = unavailable;
+      this.version = version;
+    }
+
+    @Override
+    public DetectorOptions.Backend kind() {
+      return kind;
+    }
+
+    @Override
+    public String describe() {
+      return "fake-" + kind + " " + version;
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return unavailable.isEmpty();
+    }
+
+    @Override
+    public String unavailableReason() {
+      return unavailable;
+    }
+
+    @Override
+    public LoadedModel load(DeployedModel model, DetectorOptions options) {
+      loads.incrementAndGet();
+      if (failOnLoad) {
+        throw new ReparoException("fake load failure");
+      }
+      return new LoadedModel() {
+        @Override
+        public List<Tensor> run(Tensor input) {
+          assertEquals(List.of(1, 3, 64, 64), java.util.Arrays.stream(input.shape()).boxed().toList());
+          runs.incrementAndGet();
+          clock.addAndGet(costNanos);
+          return List.of(input);
+        }
+
+        @Override
+        public Tensor preprocess(ByteBuffer bgr, int w, int h, int stride, Letterbox box, ModelMetadata meta) {
+          throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+          closes.incrementAndGet();
+        }
+      };
+    }
+  }
+
+  static DeployedModel model(String sha) {
+    return new DeployedModel(Path.of("m"), "m.onnx", sha, "images", new long[] {1, 3, 64, 64}, List.of("out"),
+        List.of(new long[] {1, 10}), Map.of(), false, Map.of());
+  }
+
+  AutoBackendSelector selector(Path dir, Backend... backends) {
+    return new AutoBackendSelector(List.of(backends), dir, MACHINE, clock::get, 2, 5);
+  }
+
+  static final DetectorOptions TWO_THREADS = DetectorOptions.builder().threads(2).build();
+
+  @Test
+  void choosesTheFastestAvailableBackendAndSaysWhy(@TempDir Path dir) {
+    FakeBackend slow = new FakeBackend(DetectorOptions.Backend.NCNN, 3_000_000, "");
+    FakeBackend fast = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1_000_000, "");
+    FakeBackend absent = new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver");
+    AutoBackendSelector.Selection s = selector(dir, slow, fast, absent).select(model("ab12"), TWO_THREADS);
+    assertSame(fast, s.backend());
+    assertFalse(s.fromCache());
+    assertEquals(Map.of("ncnn", 3_000_000L, "onnxruntime", 1_000_000L), s.medianNanos());
+    assertTrue(s.reason().contains("onnxruntime was fastest"), s.reason());
+    assertTrue(s.reason().contains("ncnn 3.000 ms") && s.reason().contains("onnxruntime 1.000 ms"), s.reason());
+    assertTrue(s.reason().contains("tensorrt: no NVIDIA driver"), s.reason());
+    assertEquals(7, slow.runs.get(), "2 warm-up + 5 timed runs");
+    assertEquals(1, slow.closes.get(), "the loser's model is closed");
+    assertEquals(0, fast.closes.get(), "the winner's model is handed to the caller open");
+    assertEquals(0, absent.loads.get(), "an unavailable backend is never loaded");
+  }
+
+  @Test
+  void choiceIsCachedPerModelMachineAndThreads(@TempDir Path dir) throws Exception {
+    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 1_000_000, "");
+    FakeBackend ort = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 2_000_000, "");
+    selector(dir, ncnn, ort).select(model("ab12"), TWO_THREADS);
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.toList();
+    }
+    assertEquals(1, files.size());
+    assertTrue(files.get(0).getFileName().toString().startsWith("ab12-"), files.toString());
+    assertTrue(Files.readString(files.get(0)).contains("\"backend\" : \"NCNN\""));
+
+    // Same model, machine and threads: the file decides, even if ncnn would now be slower.
+    FakeBackend ncnn2 = new FakeBackend(DetectorOptions.Backend.NCNN, 9_000_000, "");
+    FakeBackend ort2 = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1, "");
+    AutoBackendSelector.Selection again = selector(dir, ncnn2, ort2).select(model("ab12"), TWO_THREADS);
+    assertSame(ncnn2, again.backend());
+    assertTrue(again.fromCache());
+    assertTrue(again.reason().startsWith("cached choice ab12-"), again.reason());
+    assertEquals(0, ncnn2.runs.get() + ort2.runs.get(), "no probe");
+    assertEquals(0, ort2.loads.get());
+
+    // Another thread count, another model or another machine: probed afresh.
+    AutoBackendSelector.Selection oneThread = selector(dir, ncnn2, ort2).select(model("ab12"),
+        DetectorOptions.builder().threads(1).build());
+    assertSame(ort2, oneThread.backend());
+    assertFalse(oneThread.fromCache());
+    assertSame(ort2, selector(dir, ncnn2, ort2).select(model("cd34"), TWO_THREADS).backend());
+    AutoBackendSelector otherMachine = new AutoBackendSelector(List.of(ncnn2, ort2), dir,
+        new MachineFingerprint("Linux", "aarch64", "Cortex-A76", 4), clock::get, 0, 3);
+    assertFalse(otherMachine.select(model("ab12"), TWO_THREADS).fromCache());
+    assertNotEquals(MACHINE.key(), new MachineFingerprint("Linux", "aarch64", "Cortex-A76", 4).key());
+  }
+
+  @Test
+  void aNewBackendVersionInvalidatesTheCachedChoice(@TempDir Path dir) {
+    selector(dir, new FakeBackend(DetectorOptions.Backend.NCNN, 1, ""),
+        new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 2, "")).select(model("ab12"), TWO_THREADS);
+    FakeBackend upgraded = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1, "", "2.0");
+    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5, "");
+    AutoBackendSelector.Selection s = selector(dir, ncnn, upgraded).select(model("ab12"), TWO_THREADS);
+    assertFalse(s.fromCache());
+    assertSame(upgraded, s.backend());
+  }
+
+  @Test
+  void aSingleAvailableBackendIsChosenWithoutProbing(@TempDir Path dir) {
+    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5, "");
+    FakeBackend trt = new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no GPU");
+    AutoBackendSelector.Selection s = selector(dir, ncnn, trt).select(model("ab12"), TWO_THREADS);
+    assertSame(ncnn, s.backend());
+    assertEquals(0, ncnn.runs.get());
+    assertTrue(s.reason().contains("only available") && s.reason().contains("tensorrt: no GPU"), s.reason());
+  }
+
+  @Test
+  void aBackendThatFailsOnTheModelIsSkippedWithItsReason(@TempDir Path dir) {
+    FakeBackend broken = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1, "");
+    broken.failOnLoad = true;
+    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5, "");
+    AutoBackendSelector.Selection s = selector(dir, broken, ncnn).select(model("ab12"), TWO_THREADS);
+    assertSame(ncnn, s.backend());
+    assertTrue(s.reason().contains("onnxruntime failed on this model: fake load failure"), s.reason());
+  }
+
+  @Test
+  void noAvailableBackendIsAClearError(@TempDir Path dir) {
+    ReparoException e = assertThrows(ReparoException.class, () -> selector(dir,
+        new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver")).select(model("ab12"), TWO_THREADS));
+    assertTrue(e.getMessage().contains("tensorrt: no NVIDIA driver"), e.getMessage());
+    assertThrows(ReparoException.class, () -> selector(dir).select(model("ab12"), TWO_THREADS));
+  }
+}

@@ -1,0 +1,95 @@
+package dev.reparo.onnxruntime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.detect.Detection;
+import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectorOptions;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole detector on ONNX Runtime against the same detector on ncnn (converted from the same
+ * fused graph, pre-processed by its own native letterbox): same detections, boxes within a pixel,
+ * scores within 1e-3.
+ */
+class DetectorOnOnnxRuntimeTest {
+  static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
+
+  static DetectorOptions.Builder options() {
+    return DetectorOptions.builder().threads(1).confThreshold(0.3f)
+        .metadata("names", "[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]")
+        .metadata("strides", "[8,16,32]")
+        .metadata("anchors", "[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]")
+        .metadata("input_size", "320");
+  }
+
+  static BufferedImage scene(int w, int h) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = img.createGraphics();
+    g.setPaint(new GradientPaint(0, 0, Color.DARK_GRAY, w, h, Color.LIGHT_GRAY));
+    g.fillRect(0, 0, w, h);
+    g.setColor(Color.RED);
+    g.fillOval(w / 6, h / 5, w / 5, w / 5);
+    g.setColor(Color.BLUE);
+    g.fillRect(w / 2, h / 2, w / 4, h / 3);
+    g.dispose();
+    return img;
+  }
+
+  @Test
+  void sameDetectionsAsNcnn() {
+    for (String fixture : List.of("yolov5lite_e-training-torchscript11-raw", "yolov5lite_g-default-torchscript17-raw")) {
+      Path model = FIXTURES.resolve(fixture).resolve("model.onnx");
+      BufferedImage img = scene(640, 480);
+      List<Detection> ncnn;
+      List<Detection> ort;
+      try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.NCNN).build())) {
+        ncnn = d.detect(img);
+      }
+      try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.ONNXRUNTIME).build())) {
+        assertTrue(d.backendDescription().startsWith("onnxruntime "), d.backendDescription());
+        ort = d.detect(img);
+      }
+      assertFalse(ncnn.isEmpty(), fixture + ": random weights still give scores above 0.3 here");
+      assertEquals(ncnn.size(), ort.size(), fixture + ": detection count " + ncnn + " vs " + ort);
+      for (int i = 0; i < ncnn.size(); i++) {
+        Detection a = ncnn.get(i);
+        Detection b = ort.get(i);
+        String what = fixture + " #" + i + ": " + a + " vs " + b;
+        assertEquals(a.classId(), b.classId(), what);
+        assertEquals(a.score(), b.score(), 1e-3f, what);
+        assertEquals(a.x1(), b.x1(), 1f, what);
+        assertEquals(a.y1(), b.y1(), 1f, what);
+        assertEquals(a.x2(), b.x2(), 1f, what);
+        assertEquals(a.y2(), b.y2(), 1f, what);
+      }
+    }
+  }
+
+  @Test
+  void autoProbesBothCpuBackendsThenReusesItsChoice() throws Exception {
+    Path model = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw").resolve("model.onnx");
+    Path choices = dev.reparo.convert.ConversionCache.standard().root().resolve("auto-backend");
+    String first;
+    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.AUTO).build())) {
+      first = d.backendDescription();
+      assertTrue(d.backendReason().contains("was fastest") || d.backendReason().contains("cached choice"),
+          d.backendReason());
+      assertTrue(d.backendReason().contains("ncnn") && d.backendReason().contains("onnxruntime"), d.backendReason());
+      assertFalse(d.detect(scene(320, 240)).isEmpty());
+    }
+    assertTrue(java.nio.file.Files.list(choices).anyMatch(p -> p.toString().endsWith(".json")));
+    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.AUTO).build())) {
+      assertTrue(d.backendReason().startsWith("AUTO: cached choice"), d.backendReason());
+      assertEquals(first, d.backendDescription());
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.reparo.tensorrt;
+
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.detect.DetectorOptions;
+
+/**
+ * The arithmetic a TensorRT engine is built for. TensorRT 11 networks are strongly typed: the
+ * precision is what the ONNX graph's tensors say, not a builder flag, so each precision names the
+ * graph it is built from:
+ *
+ * <ul>
+ *   <li>{@link #FP32}: the fused ONNX as converted;
+ *   <li>{@link #FP16}: the fused ONNX with its input, weights and outputs cast to float16
+ *       ({@link CastToFloat16}), so every layer runs in half precision;
+ *   <li>{@link #INT8}: the explicitly quantized (QuantizeLinear/DequantizeLinear) ONNX that INT8
+ *       conversion stores as the {@value #QDQ_ARTEFACT} artefact.
+ * </ul>
+ */
+public enum TensorRtPrecision {
+  FP32, FP16, INT8;
+
+  /** The {@code model.json} artefact kind of an explicitly quantized (Q/DQ) ONNX. */
+  public static final String QDQ_ARTEFACT = "onnx_qdq";
+
+  /**
+   * The precision for these options and this model: {@code fp16} asks for FP16; otherwise a model
+   * that carries a Q/DQ ONNX runs in INT8, any other in FP32.
+   */
+  public static TensorRtPrecision of(DetectorOptions options, DeployedModel model) {
+    if (options.fp16()) {
+      return FP16;
+    }
+    return model.files().containsKey(QDQ_ARTEFACT) ? INT8 : FP32;
+  }
+
+  /** The artefact kind in {@code model.json} the engine is built from. */
+  public String artefact() {
+    return this == INT8 ? QDQ_ARTEFACT : "onnx";
+  }
+}

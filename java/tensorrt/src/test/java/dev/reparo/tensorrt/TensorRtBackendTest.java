@@ -1,0 +1,137 @@
+package dev.reparo.tensorrt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.ReparoException;
+import dev.reparo.Tensor;
+import dev.reparo.backend.AutoBackendSelector;
+import dev.reparo.backend.Backends;
+import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadedModel;
+import dev.reparo.convert.ConversionCache;
+import dev.reparo.detect.DetectorOptions;
+import dev.reparo.format.npy.Npy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The TensorRT backend. Without an NVIDIA GPU, driver and TensorRT (as on CI) the backend must say
+ * so clearly and the GPU test is skipped with that reason; with them, a fixture's engine must
+ * match PyTorch.
+ */
+class TensorRtBackendTest {
+  static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
+  static final Path FIXTURE = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw");
+
+  @TempDir
+  static Path cache;
+
+  static DeployedModel deployed() throws Exception {
+    return new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
+  }
+
+  @Test
+  void withoutAGpuTheBackendSaysWhatIsMissing() throws Exception {
+    TensorRtBackend b = (TensorRtBackend) Backends.all().stream()
+        .filter(x -> x.kind() == DetectorOptions.Backend.TENSORRT).findFirst().orElseThrow();
+    Assumptions.assumeFalse(b.isAvailable(), "TensorRT is available here; the no-GPU path is not reachable");
+    String reason = b.unavailableReason();
+    System.out.println("TensorRT unavailable: " + reason);
+    assertTrue(reason.matches("(?s).*(NVIDIA|CUDA|TensorRT).*"), reason);
+    assertEquals("tensorrt (unavailable)", b.describe());
+    ReparoException e = assertThrows(ReparoException.class, () -> b.load(deployed(), DetectorOptions.defaults()));
+    assertTrue(e.getMessage().contains(reason), e.getMessage());
+    ReparoException f = assertThrows(ReparoException.class, () -> Backends.find(DetectorOptions.Backend.TENSORRT));
+    assertTrue(f.getMessage().contains("cannot run here") && f.getMessage().contains(reason), f.getMessage());
+  }
+
+  @Test
+  void autoPassesOverAnUnavailableTensorRtAndSaysWhy(@TempDir Path choices) throws Exception {
+    Assumptions.assumeFalse(new TensorRtBackend().isAvailable(), "TensorRT is available here");
+    AutoBackendSelector.Selection s = AutoBackendSelector.standard(choices).select(deployed(),
+        DetectorOptions.builder().threads(1).build());
+    try (LoadedModel m = s.loaded()) {
+      assertSame(DetectorOptions.Backend.ONNXRUNTIME, s.backend().kind());
+      assertTrue(s.reason().contains("tensorrt: " + new TensorRtBackend().unavailableReason()), s.reason());
+    }
+  }
+
+  @Test
+  void driverCheckNamesTheMissingPiece(@TempDir Path dir) throws Exception {
+    Path version = dir.resolve("version");
+    Path device = dir.resolve("nvidia0");
+    assertTrue(TensorRtRuntime.driverProblem(version, device).startsWith("no NVIDIA driver: " + version));
+    Files.writeString(version, "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06");
+    assertTrue(TensorRtRuntime.driverProblem(version, device).startsWith("no NVIDIA GPU device: " + device));
+    Files.createFile(device);
+    assertEquals("", TensorRtRuntime.driverProblem(version, device));
+    TensorRtRuntime.Status s = TensorRtRuntime.probe(dir.resolve("absent"), device);
+    assertFalse(s.available());
+    assertTrue(s.reason().startsWith("no NVIDIA driver"), s.reason());
+  }
+
+  @Test
+  void versionsAreDecodedAsNvidiaEncodesThem() {
+    assertEquals("13.3", TensorRtRuntime.cudaVersion(13030));
+    assertEquals("12.8", TensorRtRuntime.cudaVersion(12080));
+    assertEquals("11.2.1", TensorRtRuntime.tensorRtVersion(110201));
+    assertEquals("10.12.0", TensorRtRuntime.tensorRtVersion(101200));
+    assertEquals(11, TensorRtRuntime.EXPECTED_MAJOR, "the bindings are TensorRT 11's");
+  }
+
+  @Test
+  void precisionFollowsOptionsAndArtefacts() throws Exception {
+    DeployedModel plain = deployed();
+    assertEquals(TensorRtPrecision.FP32, TensorRtPrecision.of(DetectorOptions.defaults(), plain));
+    assertEquals(TensorRtPrecision.FP16, TensorRtPrecision.of(DetectorOptions.builder().fp16(true).build(), plain));
+    Map<String, String> files = new HashMap<>(plain.files());
+    files.put(TensorRtPrecision.QDQ_ARTEFACT, "model.qdq.onnx");
+    DeployedModel quantized = new DeployedModel(plain.dir(), plain.sourceFile(), plain.sourceSha256(),
+        plain.inputName(), plain.inputShape(), plain.outputNames(), plain.outputShapes(), files, false, plain.metadata());
+    assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(DetectorOptions.defaults(), quantized));
+    assertEquals("onnx_qdq", TensorRtPrecision.INT8.artefact());
+    assertEquals("onnx", TensorRtPrecision.FP16.artefact());
+    assertEquals("onnx", TensorRtPrecision.FP32.artefact());
+    // A model without the Q/DQ file names it when INT8 is asked for.
+    assertThrows(dev.reparo.ModelFormatException.class, () -> quantized.file(TensorRtPrecision.INT8.artefact()));
+  }
+
+  @Test
+  void engineMatchesPyTorchOnAGpu() throws Exception {
+    TensorRtBackend b = new TensorRtBackend();
+    Assumptions.assumeTrue(b.isAvailable(), () -> {
+      String why = "skipped, no TensorRT here: " + b.unavailableReason();
+      System.out.println(why);
+      return why;
+    });
+    JsonNode info = new ObjectMapper().readTree(FIXTURE.resolve("info.json").toFile());
+    try (LoadedModel m = b.load(deployed(), DetectorOptions.defaults())) {
+      List<Tensor> got = m.run(Npy.read(FIXTURE.resolve("input.npy")));
+      for (int i = 0; i < 3; i++) {
+        Tensor want = Npy.read(FIXTURE.resolve(info.get("outputs").get(i).get("file").asText()));
+        assertArrayEquals(want.shape(), got.get(i).shape());
+        float peak = 0;
+        float worst = 0;
+        for (int j = 0; j < want.size(); j++) {
+          peak = Math.max(peak, Math.abs(want.data()[j]));
+          worst = Math.max(worst, Math.abs(want.data()[j] - got.get(i).data()[j]));
+        }
+        // TF32 convolutions on Ampere and later: about 1e-3 relative.
+        assertTrue(worst <= 2e-3f * peak, "output " + i + ": max difference " + worst + " on values up to " + peak);
+      }
+    }
+  }
+}
