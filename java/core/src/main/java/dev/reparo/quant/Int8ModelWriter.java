@@ -3,6 +3,7 @@ package dev.reparo.quant;
 import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.io.Digests;
 import dev.reparo.convert.ModelConverter;
 import dev.reparo.format.ncnn.NcnnWriter;
 import dev.reparo.graph.Graph;
@@ -78,8 +79,12 @@ public final class Int8ModelWriter {
       files.put("onnx_qdq", QDQ_ONNX);
     }
     files.put("calibration_table", TABLE);
+    Map<String, String> digests = new LinkedHashMap<>();
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      digests.put(f.getKey(), Digests.sha256(outDir.resolve(f.getValue())));
+    }
     DeployedModel model = new DeployedModel(outDir, fp32.sourceFile(), fp32.sourceSha256(), fp32.inputName(),
-        fp32.inputShape(), fp32.outputNames(), fp32.outputShapes(), files, false, fp32.metadata());
+        fp32.inputShape(), fp32.outputNames(), fp32.outputShapes(), files, digests, false, fp32.metadata());
     model.write(Reparo.version());
     return new Result(model, int8, qdq, skipped);
   }

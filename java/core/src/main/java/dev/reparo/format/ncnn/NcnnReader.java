@@ -217,6 +217,7 @@ public final class NcnnReader {
         }
         int bytes = (n + 3) / 4 * 4;
         need(buf, bytes, layer, binName);
+        v = new float[n];
         int start = buf.position();
         for (int i = 0; i < n; i++) {
           v[i] = buf.get();
