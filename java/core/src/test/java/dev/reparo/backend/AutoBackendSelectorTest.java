@@ -103,7 +103,7 @@ class AutoBackendSelectorTest {
 
   static DeployedModel model(String sha) {
     return new DeployedModel(Path.of("m"), "m.onnx", sha, "images", new long[] {1, 3, 64, 64}, List.of("out"),
-        List.of(new long[] {1, 10}), Map.of(), false, Map.of());
+        List.of(new long[] {1, 10}), Map.of(), Map.of(), false, Map.of());
   }
 
   AutoBackendSelector selector(Path dir, Backend... backends) {

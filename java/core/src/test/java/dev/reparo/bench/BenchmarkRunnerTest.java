@@ -59,6 +59,6 @@ class BenchmarkRunnerTest {
 
   private static DeployedModel model(long[] shape) {
     return new DeployedModel(Path.of("m"), "m.onnx", "ab", "images", shape, List.of("out"),
-        List.of(new long[] {1, 10}), Map.of(), false, Map.of());
+        List.of(new long[] {1, 10}), Map.of(), Map.of(), false, Map.of());
   }
 }

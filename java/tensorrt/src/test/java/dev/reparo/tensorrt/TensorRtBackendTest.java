@@ -100,7 +100,8 @@ class TensorRtBackendTest {
     Map<String, String> files = new HashMap<>(plain.files());
     files.put(TensorRtPrecision.QDQ_ARTEFACT, "model.qdq.onnx");
     DeployedModel quantized = new DeployedModel(plain.dir(), plain.sourceFile(), plain.sourceSha256(),
-        plain.inputName(), plain.inputShape(), plain.outputNames(), plain.outputShapes(), files, false, plain.metadata());
+        plain.inputName(), plain.inputShape(), plain.outputNames(), plain.outputShapes(), files, plain.sha256(), false,
+        plain.metadata());
     assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(DetectorOptions.defaults(), quantized));
     assertEquals("onnx_qdq", TensorRtPrecision.INT8.artefact());
     assertEquals("onnx", TensorRtPrecision.FP16.artefact());
