@@ -1,0 +1,220 @@
+package dev.reparo.spark;
+
+import dev.reparo.InvalidInputException;
+import dev.reparo.detect.DetectorOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * One batch detection run as {@code reparo spark-detect} does it: read the images with the
+ * {@code binaryFile} source, detect on the executors, write Parquet, count the result. A local
+ * output directory appears in one rename once the job has committed (a failed run leaves nothing
+ * under its name); other file systems rely on Spark's output committer. Its API uses no Spark
+ * types, so callers load without Spark on the class path. Stateless and thread-safe; runs share
+ * the JVM's one Spark session.
+ */
+public final class SparkDetectJob {
+  /** Image file names the directory source picks up (the CLI's own list, both cases). */
+  static final String IMAGE_GLOB = "*.{jpg,jpeg,png,bmp,gif,webp,tif,tiff,JPG,JPEG,PNG,BMP,GIF,WEBP,TIF,TIFF}";
+
+  /**
+   * Told how many images are done: from Spark's listener thread after each task, and once more
+   * from the running thread when the output is written (so implementations synchronize).
+   */
+  @FunctionalInterface
+  public interface Progress {
+    void imagesDone(long done, long total);
+  }
+
+  /**
+   * What to run.
+   *
+   * @param master a Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}
+   * @param source a directory of images, one image, or a glob (any Hadoop file system URI)
+   * @param out the Parquet output directory (a path, or a URI such as {@code hdfs://...})
+   * @param partitions spread the images over this many tasks (hashed by path); 0: as Spark reads them
+   * @param conf extra Spark settings
+   */
+  public record Request(String master, String source, Path model, String out, int partitions, boolean overwrite,
+      DetectorOptions options, Map<String, String> conf) {}
+
+  /** What a run did: counted from the written output. */
+  public record Summary(long images, long detections, long withoutDetections, long errors, double seconds,
+      String out) {
+    public double imagesPerSecond() {
+      return images / Math.max(seconds, 1e-9);
+    }
+  }
+
+  private SparkDetectJob() {}
+
+  /**
+   * Runs {@code request}; starts a Spark session (or joins the JVM's running one) and stops it at
+   * the end.
+   *
+   * @throws InvalidInputException for a missing model, no images, or an output that exists
+   */
+  public static Summary run(Request request, Progress progress) {
+    if (!Files.exists(request.model())) {
+      throw new InvalidInputException(request.model() + ": no such model file or directory");
+    }
+    Path localSource = localPath(request.source());
+    if (localSource != null && !isGlob(request.source()) && !Files.exists(localSource)) {
+      throw new InvalidInputException(request.source() + ": no such file or directory");
+    }
+    Path localOut = localPath(request.out());
+    if (localOut != null && Files.exists(localOut) && !request.overwrite()) {
+      throw new InvalidInputException(localOut + " exists; remove it or pass --overwrite");
+    }
+    SparkSession.Builder builder = SparkSession.builder().master(request.master()).appName("reparo spark-detect")
+        .config("spark.ui.enabled", "false");
+    String jar = reparoJar();
+    if (jar != null && !request.master().startsWith("local")) {
+      builder.config("spark.jars", jar);
+    }
+    request.conf().forEach(builder::config);
+    SparkSession spark = builder.getOrCreate();
+    try {
+      return run(spark, request, localOut, progress);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static Summary run(SparkSession spark, Request request, Path localOut, Progress progress) {
+    Dataset<Row> images = readImages(spark, request.source());
+    long total = images.count();
+    if (total == 0) {
+      throw new InvalidInputException(request.source() + ": no images (" + IMAGE_GLOB + ")");
+    }
+    if (request.partitions() > 0) {
+      images = images.repartition(request.partitions(), functions.col(ReparoSpark.PATH));
+    }
+    ModelSource model = ModelSource.ship(spark.sparkContext(), request.model());
+    LongAccumulator done = spark.sparkContext().longAccumulator("reparo images");
+    ImagesProgress listener = new ImagesProgress(done, total, progress);
+    spark.sparkContext().addSparkListener(listener);
+    long t0 = System.nanoTime();
+    String written;
+    try {
+      Dataset<Row> rows = ReparoSpark.detect(images, DetectorSettings.of(model, request.options()),
+          ReparoSpark.PATH, ReparoSpark.CONTENT, done);
+      written = localOut != null ? writeLocal(rows, localOut) : writeRemote(rows, request);
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
+    progress.imagesDone(Math.min(done.value(), total), total);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long detections = 0;
+    long none = 0;
+    long errors = 0;
+    long imagesOut = 0;
+    for (Row r : spark.read().parquet(written).groupBy("status")
+        .agg(functions.count("*"), functions.countDistinct(ReparoSpark.PATH)).collectAsList()) {
+      long rows = r.getLong(1);
+      imagesOut += r.getLong(2);
+      switch (r.getString(0)) {
+        case DetectionRows.DETECTED -> detections = rows;
+        case DetectionRows.NONE -> none = rows;
+        default -> errors = rows;
+      }
+    }
+    return new Summary(imagesOut, detections, none, errors, seconds, written);
+  }
+
+  static Dataset<Row> readImages(SparkSession spark, String source) {
+    Path local = localPath(source);
+    var reader = spark.read().format("binaryFile");
+    if (local != null && !isGlob(source) && Files.isDirectory(local)) {
+      reader = reader.option("pathGlobFilter", IMAGE_GLOB);
+    }
+    try {
+      return reader.load(local != null ? local.toAbsolutePath().toUri().toString() : source);
+    } catch (Exception e) {
+      if (e instanceof AnalysisException) {
+        throw new InvalidInputException(source + ": no images found (" + e.getMessage().lines().findFirst().orElse("")
+            + ")");
+      }
+      throw e;
+    }
+  }
+
+  private static boolean isGlob(String source) {
+    return source.chars().anyMatch(c -> "*?[{".indexOf(c) >= 0);
+  }
+
+  /** {@code out} as a local path, or null when it is a URI of another file system. */
+  static Path localPath(String out) {
+    int colon = out.indexOf("://");
+    if (colon < 0) {
+      return Path.of(out).toAbsolutePath().normalize();
+    }
+    URI uri = URI.create(out);
+    return "file".equals(uri.getScheme().toLowerCase(Locale.ROOT)) ? Path.of(uri) : null;
+  }
+
+  /** Writes into a hidden directory beside {@code out}, then renames it into place. */
+  private static String writeLocal(Dataset<Row> rows, Path out) {
+    Path parent = out.getParent();
+    Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
+    try {
+      Files.createDirectories(parent);
+      rows.write().parquet(tmp.toUri().toString());
+      if (Files.exists(out)) {
+        Path old = parent.resolve("." + out.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
+        Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+      } else {
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+      }
+      return out.toUri().toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  private static String writeRemote(Dataset<Row> rows, Request request) {
+    rows.write().mode(request.overwrite() ? "overwrite" : "errorifexists").parquet(request.out());
+    return request.out();
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+
+  /** The jar holding Reparo (the CLI jar when run by {@code reparo}), for executors of a cluster. */
+  private static String reparoJar() {
+    try {
+      Path p = Path.of(ReparoSpark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isRegularFile(p) ? p.toString() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.reparo.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.InvalidInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spark-detect run: Parquet out by one rename, counts from the written rows, clear errors. */
+class SparkDetectJobTest {
+  static SparkDetectJob.Request request(Path source, Path out, boolean overwrite) {
+    return new SparkDetectJob.Request("local[2]", source.toString(), SparkFixtures.MODEL, out.toString(), 3, overwrite,
+        SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1"));
+  }
+
+  @Test
+  void writesParquetAtomicallyAndCountsWhatItWrote(@TempDir Path dir) throws Exception {
+    Path images = SparkFixtures.images(dir, 20, true);
+    Path out = dir.resolve("results").resolve("dets.parquet");
+    AtomicLong lastDone = new AtomicLong(-1);
+    AtomicLong lastTotal = new AtomicLong(-1);
+    SparkDetectJob.Summary s = SparkDetectJob.run(request(images, out, false), (done, total) -> {
+      lastTotal.set(total);
+      lastDone.set(done);
+    });
+    assertEquals(22, lastTotal.get(), "progress knew the total");
+    assertEquals(22, lastDone.get(), "progress reached every image");
+    assertEquals(22, s.images());
+    assertEquals(2, s.errors());
+    assertTrue(Files.exists(out.resolve("_SUCCESS")));
+    try (Stream<Path> siblings = Files.list(out.getParent())) {
+      assertEquals(List.of(out), siblings.toList(), "no temporary directory left");
+    }
+    // The summary counts what was written: re-read the rows and count them here.
+    org.apache.spark.sql.SparkSession spark = SparkFixtures.session();
+    try {
+      List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+      assertEquals(s.detections() + s.withoutDetections() + s.errors(), rows.size());
+      assertEquals(s.detections(), rows.stream().filter(r -> r.getAs("status").equals(DetectionRows.DETECTED)).count());
+    } finally {
+      spark.stop();
+    }
+
+    InvalidInputException exists = assertThrows(InvalidInputException.class,
+        () -> SparkDetectJob.run(request(images, out, false), (d, t) -> {}));
+    assertTrue(exists.getMessage().contains("exists; remove it or pass --overwrite"), exists.getMessage());
+  }
+
+  @Test
+  void missingModelAndEmptySourceAreExplained(@TempDir Path dir) throws Exception {
+    Path empty = Files.createDirectory(dir.resolve("empty"));
+    Files.writeString(empty.resolve("notes.txt"), "not an image");
+    SparkDetectJob.Request noModel = new SparkDetectJob.Request("local[1]", empty.toString(), dir.resolve("m.onnx"),
+        dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of());
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> SparkDetectJob.run(noModel, (d, t) -> {}));
+    assertTrue(e.getMessage().contains("no such model"), e.getMessage());
+
+    InvalidInputException none = assertThrows(InvalidInputException.class,
+        () -> SparkDetectJob.run(request(empty, dir.resolve("o"), false), (d, t) -> {}));
+    assertTrue(none.getMessage().contains("no images"), none.getMessage());
+    InvalidInputException missing = assertThrows(InvalidInputException.class,
+        () -> SparkDetectJob.run(request(dir.resolve("nowhere"), dir.resolve("o"), false), (d, t) -> {}));
+    assertTrue(missing.getMessage().contains("no such file or directory"), missing.getMessage());
+    assertTrue(Files.notExists(dir.resolve("o")), "nothing written");
+  }
+}
