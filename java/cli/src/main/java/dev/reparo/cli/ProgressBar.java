@@ -22,7 +22,15 @@ final class ProgressBar {
   }
 
   void step() {
-    done++;
+    advanceTo(done + 1);
+  }
+
+  /** Sets the count done to {@code n} (ignored when it is not more than before) and redraws. */
+  void advanceTo(int n) {
+    if (n <= done) {
+      return;
+    }
+    done = n;
     long now = System.nanoTime();
     if (total > 1 && (now - lastDraw > 100_000_000L || done == total)) {
       lastDraw = now;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         "the exported ONNX graph, quantize it, and run it on ncnn (CPU) or TensorRT (GPU).",
         ""
     },
-    subcommands = {DetectCommand.class, EvalCommand.class, ConvertCommand.class, CalibrateCommand.class, InferCommand.class,
+    subcommands = {DetectCommand.class, SparkDetectCommand.class, EvalCommand.class, ConvertCommand.class, CalibrateCommand.class, InferCommand.class,
         BenchCommand.class, SynthCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run 'reparo help VERB' for a verb's options."})
 public final class ReparoCli implements Runnable {

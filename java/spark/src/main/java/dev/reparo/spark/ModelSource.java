@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkFiles;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Where executors find the model: either shipped with Spark's file distribution
@@ -32,7 +33,10 @@ public record ModelSource(String shipped, String child, String sharedPath) imple
     }
     boolean partOfConvertedModel = Files.isRegularFile(m) && !m.getFileName().toString().endsWith(".onnx");
     Path shippedPath = partOfConvertedModel ? m.getParent() : m;
-    sc.addFile(shippedPath.toUri().toString(), Files.isDirectory(shippedPath));
+    String uri = shippedPath.toUri().toString().replaceAll("/$", "");
+    if (!CollectionConverters.asJava(sc.listFiles()).contains(uri)) { // shipping twice only logs a warning
+      sc.addFile(uri, Files.isDirectory(shippedPath));
+    }
     return new ModelSource(shippedPath.getFileName().toString(),
         partOfConvertedModel ? m.getFileName().toString() : "", null);
   }

@@ -143,7 +143,9 @@ public final class SparkDetectJob {
       reader = reader.option("pathGlobFilter", IMAGE_GLOB);
     }
     try {
-      return reader.load(local != null ? local.toAbsolutePath().toUri().toString() : source);
+      // URIs keep local paths local whatever the cluster's default file system; a glob is not URI-encoded.
+      String where = local == null ? source : isGlob(source) ? "file://" + local : local.toUri().toString();
+      return reader.load(where);
     } catch (Exception e) {
       if (e instanceof AnalysisException) {
         throw new InvalidInputException(source + ": no images found (" + e.getMessage().lines().findFirst().orElse("")

@@ -41,7 +41,7 @@ class ReparoDetectorTest {
   }
 
   static ReparoDetector detector() {
-    return new ReparoDetector().setModelPath(SparkFixtures.MODEL.toString()).setConfThreshold(0.3)
+    return new ReparoDetector().setModelPath(SparkFixtures.MODEL.toString()).setConfThreshold(0.9)
         .setMaxDetections(50).setMetadata(SparkFixtures.METADATA);
   }
 
@@ -66,7 +66,7 @@ class ReparoDetectorTest {
     model.write().save(saved);
     PipelineModel loaded = PipelineModel.load(saved);
     ReparoDetector stage = (ReparoDetector) loaded.stages()[0];
-    assertEquals(0.3, stage.getOrDefault(stage.confThreshold()));
+    assertEquals(0.9, stage.getOrDefault(stage.confThreshold()));
     assertEquals(counts, loaded.transform(images).orderBy("path").collectAsList());
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
 import dev.reparo.image.ImageLoader;
@@ -179,6 +180,23 @@ class ReparoSparkTest {
     assertEquals(1, INJECTED.get(), "one task attempt failed and was retried");
     assertTrue(Files.exists(out.resolve("_SUCCESS")));
     assertMatchesDirectDetector(spark.read().parquet(out.toUri().toString()).collectAsList());
+  }
+
+  @Test
+  void aConvertedModelShipsAsItsDirectory() throws Exception {
+    Path converted = new ConversionCache(dir.resolve("cache")).deploy(SparkFixtures.MODEL).dir();
+    Dataset<Row> some = read().where(functions.col("path").rlike("00001[0-9]\\.jpg$"));
+    List<Row> rows = ReparoSpark.detect(some, converted.resolve("model.json"), SparkFixtures.options()).collectAsList();
+    Map<Path, List<Row>> got = byImage(rows);
+    assertEquals(10, got.size());
+    got.forEach((path, have) -> {
+      List<Detection> want = expected.get(path).detections();
+      assertEquals(Math.max(1, want.size()), have.size(), path.toString());
+      if (!want.isEmpty()) {
+        assertEquals(want.get(0).score(), have.get(0).<Float>getAs("score"), 1e-6f);
+        assertEquals(want.get(0).x1(), have.get(0).<Float>getAs("x"), 1e-3f);
+      }
+    });
   }
 
   @Test

@@ -22,9 +22,9 @@ final class SparkFixtures {
 
   private SparkFixtures() {}
 
-  /** The fixture has random weights; at 0.3 it still finds something in most images, not in all. */
+  /** The fixture has random weights; at 0.9 it finds something in most images, not in all. */
   static DetectorOptions options() {
-    return DetectorOptions.builder().threads(1).confThreshold(0.3f).maxDetections(50)
+    return DetectorOptions.builder().threads(1).confThreshold(0.9f).maxDetections(50)
         .metadata("names", "[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]")
         .metadata("strides", "[8,16,32]")
         .metadata("anchors", "[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]")

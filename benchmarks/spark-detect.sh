@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Images per second of 'reparo spark-detect' on local[1] and local[2] against the single-JVM
+# 'reparo detect' on the same images, and the per-image cost of each from the difference between
+# a run over N and over 2N images (which cancels JVM and Spark start-up and the model's opening).
+# Usage: benchmarks/spark-detect.sh [N (default 200)] [work dir (default target/spark-bench)]
+# Prints a Markdown table; numbers from one run on a shared machine are noisy.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+n=${1:-200}
+work=${2:-$root/target/spark-bench}
+reparo="$root/reparo"
+model="$root/java/core/src/test/resources/fixtures/yolov5lite_e-training-torchscript11-raw/model.onnx"
+meta=(--meta 'names=["circle","square","triangle","ring","cross","star"]' --meta 'strides=[8,16,32]'
+  --meta 'anchors=[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]' --meta 'input_size=320')
+mkdir -p "$work"
+export REPARO_CACHE="$work/cache"
+
+# Two image sets: the first N images, and 2N (the same N plus N more).
+if [ ! -d "$work/data2" ]; then
+  "$reparo" synth --out "$work/data2" --count $((2 * n)) --seed 7 >/dev/null
+fi
+if [ ! -d "$work/data1/images" ]; then
+  mkdir -p "$work/data1/images"
+  ls "$work/data2/images" | sort | head -n "$n" | while read -r f; do cp "$work/data2/images/$f" "$work/data1/images/"; done
+fi
+
+now() { date +%s.%N; }
+# Warm-up: converts the model into the cache and lets the JVMs' files reach the page cache.
+"$reparo" detect -m "$model" -s "$work/data1/images" --threads 1 "${meta[@]}" >/dev/null 2>&1
+
+declare -A wall rate
+for set in 1 2; do
+  t0=$(now)
+  out=$("$reparo" detect -m "$model" -s "$work/data$set/images" --threads 1 "${meta[@]}" 2>/dev/null)
+  wall[detect,$set]=$(echo "$(now) - $t0" | bc -l)
+  rate[detect,$set]=$(echo "$out" | sed -n 's/.*; \([0-9.]*\) images\/s (detect only.*/\1/p')
+  for cores in 1 2; do
+    rm -rf "$work/out.parquet"
+    t0=$(now)
+    out=$("$reparo" spark-detect --master "local[$cores]" -m "$model" -s "$work/data$set/images" \
+      -o "$work/out.parquet" --threads 1 "${meta[@]}" 2>/dev/null)
+    wall[spark$cores,$set]=$(echo "$(now) - $t0" | bc -l)
+    rate[spark$cores,$set]=$(echo "$out" | sed -n 's/.*errors; \([0-9.]*\) images\/s.*/\1/p')
+  done
+done
+
+per_image() { echo "(${wall[$1,2]} - ${wall[$1,1]}) * 1000 / $n" | bc -l; }
+d=$(per_image detect)
+echo "| run | wall, $n images (s) | wall, $((2 * n)) images (s) | marginal ms/image | marginal images/s | vs detect | reported images/s ($((2 * n))) |"
+echo "|---|---|---|---|---|---|---|"
+for k in detect spark1 spark2; do
+  m=$(per_image $k)
+  case $k in detect) name='`reparo detect` (1 JVM, 1 thread)';; spark1) name='`spark-detect --master local[1]`';; spark2) name='`spark-detect --master local[2]`';; esac
+  printf '| %s | %.1f | %.1f | %.2f | %.1f | %.2f | %s |\n' "$name" "${wall[$k,1]}" "${wall[$k,2]}" "$m" \
+    "$(echo "1000 / $m" | bc -l)" "$(echo "$d / $m" | bc -l)" "${rate[$k,2]}"
+done
