@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
     "decoded gets one row with status 'error' and the reason, and the job goes on. Each Spark",
     "executor opens the model once and shares it between its tasks; the model is shipped to the",
     "executors with SparkContext.addFile. Runs an embedded local Spark unless --master says",
-    "otherwise. The output appears only once the whole job has committed.",
+    "otherwise (under spark-submit, its master). The output appears only once the whole job has",
+    "committed.",
     "",
     "Threads: each executor runs one detection per core, each with --threads inference threads;",
     "keep threads x executor cores at or below the physical cores.",
@@ -38,8 +39,8 @@ final class SparkDetectCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--master", defaultValue = "local[2]", paramLabel = "URL",
-      description = "Spark master: local[N] (default ${DEFAULT-VALUE}), spark://host:port, yarn, k8s://...")
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master: local[N], spark://host:port, yarn, k8s://..."
+      + " (default: spark-submit's, else " + SparkDetectJob.DEFAULT_MASTER + ")")
   String master;
 
   @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
@@ -105,7 +106,7 @@ final class SparkDetectCommand implements Callable<Integer> {
           + " spark-submit");
     }
     o.printf("%d images: %d detections, %d without detections, %d errors; %.1f images/s on %s (%.1f s); results in %s%n",
-        s.images(), s.detections(), s.withoutDetections(), s.errors(), s.imagesPerSecond(), master, s.seconds(), s.out());
+        s.images(), s.detections(), s.withoutDetections(), s.errors(), s.imagesPerSecond(), s.master(), s.seconds(), s.out());
     o.flush();
     return 0;
   }

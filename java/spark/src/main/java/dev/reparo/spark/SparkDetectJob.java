@@ -29,6 +29,8 @@ import org.apache.spark.util.LongAccumulator;
  */
 public final class SparkDetectJob {
   /** Image file names the directory source picks up (the CLI's own list, both cases). */
+  /** The master when neither the request nor spark-submit names one. */
+  public static final String DEFAULT_MASTER = "local[2]";
   static final String IMAGE_GLOB = "*.{jpg,jpeg,png,bmp,gif,webp,tif,tiff,JPG,JPEG,PNG,BMP,GIF,WEBP,TIF,TIFF}";
 
   /**
@@ -43,7 +45,8 @@ public final class SparkDetectJob {
   /**
    * What to run.
    *
-   * @param master a Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}
+   * @param master a Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}; null: the one
+   *     spark-submit set, else {@link #DEFAULT_MASTER}
    * @param source a directory of images, one image, or a glob (any Hadoop file system URI)
    * @param out the Parquet output directory (a path, or a URI such as {@code hdfs://...})
    * @param partitions spread the images over this many tasks (hashed by path); 0: as Spark reads them
@@ -54,7 +57,7 @@ public final class SparkDetectJob {
 
   /** What a run did: counted from the written output. */
   public record Summary(long images, long detections, long withoutDetections, long errors, double seconds,
-      String out) {
+      String out, String master) {
     public double imagesPerSecond() {
       return images / Math.max(seconds, 1e-9);
     }
@@ -80,10 +83,15 @@ public final class SparkDetectJob {
     if (localOut != null && Files.exists(localOut) && !request.overwrite()) {
       throw new InvalidInputException(localOut + " exists; remove it or pass --overwrite");
     }
-    SparkSession.Builder builder = SparkSession.builder().master(request.master()).appName("reparo spark-detect")
-        .config("spark.ui.enabled", "false");
+    // Under spark-submit the master and jars are already set; otherwise the request's (or local[2]).
+    String submitted = System.getProperty("spark.master");
+    String master = request.master() != null ? request.master() : submitted != null ? submitted : DEFAULT_MASTER;
+    SparkSession.Builder builder = SparkSession.builder().master(master).appName("reparo spark-detect");
+    if (submitted == null) {
+      builder.config("spark.ui.enabled", "false");
+    }
     String jar = reparoJar();
-    if (jar != null && !request.master().startsWith("local")) {
+    if (jar != null && !master.startsWith("local") && System.getProperty("spark.jars") == null) {
       builder.config("spark.jars", jar);
     }
     request.conf().forEach(builder::config);
@@ -133,7 +141,7 @@ public final class SparkDetectJob {
         default -> errors = rows;
       }
     }
-    return new Summary(imagesOut, detections, none, errors, seconds, written);
+    return new Summary(imagesOut, detections, none, errors, seconds, written, spark.sparkContext().master());
   }
 
   static Dataset<Row> readImages(SparkSession spark, String source) {
