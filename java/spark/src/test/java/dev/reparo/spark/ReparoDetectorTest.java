@@ -41,7 +41,7 @@ class ReparoDetectorTest {
   }
 
   static ReparoDetector detector() {
-    return new ReparoDetector().setModelPath(SparkFixtures.MODEL.toString()).setConfThreshold(0.9)
+    return new ReparoDetector().setModelPath(SparkFixtures.MODEL.toString()).setBackend("onnxruntime").setConfThreshold(0.9)
         .setMaxDetections(50).setMetadata(SparkFixtures.METADATA);
   }
 

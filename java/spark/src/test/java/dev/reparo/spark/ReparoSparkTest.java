@@ -154,10 +154,23 @@ class ReparoSparkTest {
     // The first attempt of the writing task of partition 0 dies after 5 of its images were
     // detected and written.
     Dataset<Row> input = read().repartition(3, functions.col("path"));
-    Dataset<Row> flaky = input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+    Dataset<Row> flaky = input.mapPartitions(new FailFirstAttempt(), Encoders.row(input.schema()));
+    Path out = dir.resolve("out.parquet");
+    ReparoSpark.detect(flaky, SparkFixtures.MODEL, SparkFixtures.options()).write().parquet(out.toUri().toString());
+    assertEquals(1, INJECTED.get(), "one task attempt failed and was retried");
+    assertTrue(Files.exists(out.resolve("_SUCCESS")));
+    assertMatchesDirectDetector(spark.read().parquet(out.toUri().toString()).collectAsList());
+  }
+
+  /** Passes rows through; the first attempt of partition 0 fails at its sixth row. */
+  static final class FailFirstAttempt implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
       TaskContext t = TaskContext.get();
       boolean fail = t.partitionId() == 0 && t.attemptNumber() == 0;
-      return new Iterator<Row>() {
+      return new Iterator<>() {
         int seen;
 
         @Override
@@ -174,12 +187,7 @@ class ReparoSparkTest {
           return rows.next();
         }
       };
-    }, Encoders.row(input.schema()));
-    Path out = dir.resolve("out.parquet");
-    ReparoSpark.detect(flaky, SparkFixtures.MODEL, SparkFixtures.options()).write().parquet(out.toUri().toString());
-    assertEquals(1, INJECTED.get(), "one task attempt failed and was retried");
-    assertTrue(Files.exists(out.resolve("_SUCCESS")));
-    assertMatchesDirectDetector(spark.read().parquet(out.toUri().toString()).collectAsList());
+    }
   }
 
   @Test

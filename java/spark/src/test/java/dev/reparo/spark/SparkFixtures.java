@@ -24,7 +24,8 @@ final class SparkFixtures {
 
   /** The fixture has random weights; at 0.9 it finds something in most images, not in all. */
   static DetectorOptions options() {
-    return DetectorOptions.builder().threads(1).confThreshold(0.9f).maxDetections(50)
+    return DetectorOptions.builder().backend(DetectorOptions.Backend.ONNXRUNTIME).threads(1).confThreshold(0.9f)
+        .maxDetections(50)
         .metadata("names", "[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]")
         .metadata("strides", "[8,16,32]")
         .metadata("anchors", "[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]")
