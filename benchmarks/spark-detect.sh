@@ -40,7 +40,7 @@ for set in 1 2; do
     out=$("$reparo" spark-detect --master "local[$cores]" -m "$model" -s "$work/data$set/images" \
       -o "$work/out.parquet" --threads 1 "${meta[@]}" 2>/dev/null)
     wall[spark$cores,$set]=$(echo "$(now) - $t0" | bc -l)
-    rate[spark$cores,$set]=$(echo "$out" | sed -n 's/.*errors; \([0-9.]*\) images\/s.*/\1/p')
+    rate[spark$cores,$set]=$(echo "$out" | sed -n 's/.*unreadable; \([0-9.]*\) images\/s.*/\1/p')
   done
 done
 

@@ -18,28 +18,31 @@ import picocli.CommandLine.Spec;
  * Spark itself is not in the CLI jar: the {@code reparo} launcher adds it to the class path for
  * this verb (java/spark/target/spark-classpath.txt); without it the verb says so.
  */
-@Command(name = "spark-detect", sortOptions = false, description = {
-    "Detect objects in many images on Apache Spark and write one Parquet row per detection",
-    "(path, width, height, status, detections, rank, class_id, label, score, x, y, w, h, error).",
-    "An image without detections gets one row with status 'none'; an image that cannot be",
-    "decoded gets one row with status 'error' and the reason, and the job goes on. Each Spark",
-    "executor opens the model once and shares it between its tasks; the model is shipped to the",
-    "executors with SparkContext.addFile. Runs an embedded local Spark unless --master says",
-    "otherwise (under spark-submit, its master). The output appears only once the whole job has",
-    "committed.",
+@Command(name = "spark-detect", sortOptions = false, mixinStandardHelpOptions = true, description = {
+    "Detect objects in many images on Apache Spark and write Parquet: one row per detection (path, width, height, "
+        + "status, detections, rank, class_id, label, score, x, y, w, h, error). An image without detections gets "
+        + "one row with status 'none'; an image that cannot be decoded gets one row with status 'error' and the "
+        + "reason, and the job goes on.",
     "",
-    "Threads: each executor runs one detection per core, each with --threads inference threads;",
-    "keep threads x executor cores at or below the physical cores.",
+    "Runs an embedded local Spark unless --master names another (under spark-submit, its master). Each executor "
+        + "opens the model once and shares it between its tasks; the model travels to the executors with "
+        + "SparkContext.addFile. The output directory appears only once the whole job has committed.",
+    "",
+    "Threads: an executor runs one detection per task slot, each with --threads inference threads; keep "
+        + "threads x executor cores at or below the physical cores (on a cluster, set spark.task.cpus to --threads).",
     "",
     "Examples:",
     "  reparo spark-detect -m yolo.onnx -s photos/ -o dets.parquet",
-    "  reparo spark-detect --master local[4] -m yolo.onnx -s 'photos/*/*.jpg' -o dets.parquet --partitions 32",
-    "  reparo spark-detect --master spark://head:7077 -m yolo.onnx -s hdfs:///photos -o hdfs:///dets.parquet"})
+    "  reparo spark-detect --master local[4] --partitions 32 -m yolo.onnx \\",
+    "      -s 'photos/*/*.jpg' -o dets.parquet",
+    "  spark-submit --class dev.reparo.cli.ReparoCli reparo-cli-<platform>.jar \\",
+    "      spark-detect -m yolo.onnx -s hdfs:///photos -o hdfs:///dets.parquet",
+    ""})
 final class SparkDetectCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master: local[N], spark://host:port, yarn, k8s://..."
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master: local[N], spark://HOST:PORT, yarn, k8s://URL"
       + " (default: spark-submit's, else " + SparkDetectJob.DEFAULT_MASTER + ")")
   String master;
 
@@ -62,19 +65,19 @@ final class SparkDetectCommand implements Callable<Integer> {
       description = "spread the images over N tasks, hashed by path (default: as Spark reads them)")
   int partitions;
 
-  @Option(names = "--conf", defaultValue = "0.25", description = "confidence threshold (default ${DEFAULT-VALUE})")
+  @Option(names = "--conf", defaultValue = "0.25", paramLabel = "SCORE", description = "confidence threshold (default ${DEFAULT-VALUE})")
   float conf;
 
-  @Option(names = "--iou", defaultValue = "0.45", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
+  @Option(names = "--iou", defaultValue = "0.45", paramLabel = "IOU", description = "NMS IoU threshold (default ${DEFAULT-VALUE})")
   float iou;
 
-  @Option(names = "--max-det", defaultValue = "300", description = "at most this many detections per image")
+  @Option(names = "--max-det", defaultValue = "300", paramLabel = "N", description = "at most this many detections per image")
   int maxDet;
 
-  @Option(names = "--backend", defaultValue = "ncnn", description = "ncnn (default), onnxruntime, tensorrt or auto")
+  @Option(names = "--backend", defaultValue = "ncnn", paramLabel = "NAME", description = "ncnn (default), onnxruntime, tensorrt or auto")
   String backend;
 
-  @Option(names = "--threads", defaultValue = "1",
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
       description = "inference threads per detection (default ${DEFAULT-VALUE}; 0: all cores, for one executor core)")
   int threads;
 
@@ -105,7 +108,7 @@ final class SparkDetectCommand implements Callable<Integer> {
           + "): run it through the reparo launcher script, which adds java/spark/target/spark-classpath.txt, or with"
           + " spark-submit");
     }
-    o.printf("%d images: %d detections, %d without detections, %d errors; %.1f images/s on %s (%.1f s); results in %s%n",
+    o.printf("%d images: %d detections, %d without detections, %d unreadable; %.1f images/s on %s (%.1f s); results in %s%n",
         s.images(), s.detections(), s.withoutDetections(), s.errors(), s.imagesPerSecond(), s.master(), s.seconds(), s.out());
     o.flush();
     return 0;

@@ -141,7 +141,8 @@ public final class SparkDetectJob {
         default -> errors = rows;
       }
     }
-    return new Summary(imagesOut, detections, none, errors, seconds, written, spark.sparkContext().master());
+    return new Summary(imagesOut, detections, none, errors, seconds,
+        localOut != null ? localOut.toString() : request.out(), spark.sparkContext().master());
   }
 
   static Dataset<Row> readImages(SparkSession spark, String source) {

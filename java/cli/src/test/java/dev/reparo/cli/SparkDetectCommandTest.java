@@ -1,0 +1,43 @@
+package dev.reparo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * spark-detect from the CLI jar's class path, which has no Spark: help and input errors still
+ * work, and running says how to get Spark. The Spark run itself is tested in java/spark.
+ */
+class SparkDetectCommandTest {
+  @Test
+  void helpTeachesTheVerbWithoutSpark() {
+    ReparoCliTest.Result r = ReparoCliTest.run("spark-detect", "--help");
+    assertEquals(0, r.code(), r.err());
+    for (String s : new String[] {"--master", "--partitions", "--source", "status 'none'", "threads x executor cores",
+        "spark-detect -m yolo.onnx -s photos/ -o dets.parquet", "spark-submit"}) {
+      assertTrue(r.out().contains(s), s + " in:\n" + r.out());
+    }
+  }
+
+  @Test
+  void missingModelIsAnErrorBeforeSparkStarts(@TempDir Path dir) {
+    ReparoCliTest.Result r = ReparoCliTest.run("spark-detect", "-m", dir.resolve("no.onnx").toString(), "-s",
+        dir.toString(), "-o", dir.resolve("o").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("no.onnx: no such model file or directory"), r.err());
+  }
+
+  @Test
+  void withoutSparkOnTheClassPathItSaysHowToRunIt(@TempDir Path dir) throws Exception {
+    Path model = Files.writeString(dir.resolve("m.onnx"), "not read");
+    ReparoCliTest.Result r = ReparoCliTest.run("spark-detect", "-m", model.toString(), "-s", dir.toString(), "-o",
+        dir.resolve("o").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("spark-detect needs Apache Spark on the class path"), r.err());
+    assertTrue(Files.notExists(dir.resolve("o")));
+  }
+}
