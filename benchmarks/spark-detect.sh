@@ -3,42 +3,45 @@
 # 'reparo detect' on the same images, and the per-image cost of each from the difference between
 # a run over N and over 2N images (which cancels JVM and Spark start-up and the model's opening).
 # Usage: benchmarks/spark-detect.sh [N (default 200)] [work dir (default target/spark-bench)]
+# Environment: BACKEND (default ncnn), REPARO (the command to run, default ./reparo).
 # Prints a Markdown table; numbers from one run on a shared machine are noisy.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${1:-200}
 work=${2:-$root/target/spark-bench}
-reparo="$root/reparo"
+reparo=${REPARO:-$root/reparo}
+backend=${BACKEND:-ncnn}
 model="$root/java/core/src/test/resources/fixtures/yolov5lite_e-training-torchscript11-raw/model.onnx"
-meta=(--meta 'names=["circle","square","triangle","ring","cross","star"]' --meta 'strides=[8,16,32]'
-  --meta 'anchors=[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]' --meta 'input_size=320')
+args=(--meta 'names=["circle","square","triangle","ring","cross","star"]' --meta 'strides=[8,16,32]'
+  --meta 'anchors=[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]' --meta 'input_size=320' --backend "$backend" --conf 0.9 --max-det 50)
 mkdir -p "$work"
 export REPARO_CACHE="$work/cache"
 
 # Two image sets: the first N images, and 2N (the same N plus N more).
 if [ ! -d "$work/data2" ]; then
-  "$reparo" synth --out "$work/data2" --count $((2 * n)) --seed 7 >/dev/null
+  "$reparo" synth --out "$work/data2" --count $((2 * n)) --seed 7 >/dev/null 2>&1
 fi
 if [ ! -d "$work/data1/images" ]; then
   mkdir -p "$work/data1/images"
-  ls "$work/data2/images" | sort | head -n "$n" | while read -r f; do cp "$work/data2/images/$f" "$work/data1/images/"; done
+  files=("$work"/data2/images/*.jpg)   # sorted by name
+  cp "${files[@]:0:n}" "$work/data1/images/"
 fi
 
 now() { date +%s.%N; }
 # Warm-up: converts the model into the cache and lets the JVMs' files reach the page cache.
-"$reparo" detect -m "$model" -s "$work/data1/images" --threads 1 "${meta[@]}" >/dev/null 2>&1
+"$reparo" detect -m "$model" -s "$work/data1/images" --threads 1 "${args[@]}" >/dev/null 2>&1
 
 declare -A wall rate
 for set in 1 2; do
   t0=$(now)
-  out=$("$reparo" detect -m "$model" -s "$work/data$set/images" --threads 1 "${meta[@]}" 2>/dev/null)
+  out=$("$reparo" detect -m "$model" -s "$work/data$set/images" --threads 1 "${args[@]}" 2>/dev/null)
   wall[detect,$set]=$(echo "$(now) - $t0" | bc -l)
   rate[detect,$set]=$(echo "$out" | sed -n 's/.*; \([0-9.]*\) images\/s (detect only.*/\1/p')
   for cores in 1 2; do
     rm -rf "$work/out.parquet"
     t0=$(now)
     out=$("$reparo" spark-detect --master "local[$cores]" -m "$model" -s "$work/data$set/images" \
-      -o "$work/out.parquet" --threads 1 "${meta[@]}" 2>/dev/null)
+      -o "$work/out.parquet" --threads 1 "${args[@]}" 2>/dev/null)
     wall[spark$cores,$set]=$(echo "$(now) - $t0" | bc -l)
     rate[spark$cores,$set]=$(echo "$out" | sed -n 's/.*unreadable; \([0-9.]*\) images\/s.*/\1/p')
   done

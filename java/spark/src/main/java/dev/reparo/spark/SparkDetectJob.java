@@ -75,17 +75,19 @@ public final class SparkDetectJob {
     if (!Files.exists(request.model())) {
       throw new InvalidInputException(request.model() + ": no such model file or directory");
     }
-    Path localSource = localPath(request.source());
-    if (localSource != null && !isGlob(request.source()) && !Files.exists(localSource)) {
-      throw new InvalidInputException(request.source() + ": no such file or directory");
-    }
-    Path localOut = localPath(request.out());
-    if (localOut != null && Files.exists(localOut) && !request.overwrite()) {
-      throw new InvalidInputException(localOut + " exists; remove it or pass --overwrite");
-    }
     // Under spark-submit the master and jars are already set; otherwise the request's (or local[2]).
     String submitted = System.getProperty("spark.master");
     String master = request.master() != null ? request.master() : submitted != null ? submitted : DEFAULT_MASTER;
+    // Plain paths are local files on a local master; on a cluster they belong to its default file system.
+    boolean local = master.startsWith("local");
+    Path localSource = local ? localPath(request.source()) : null;
+    if (localSource != null && !isGlob(request.source()) && !Files.exists(localSource)) {
+      throw new InvalidInputException(request.source() + ": no such file or directory");
+    }
+    Path localOut = local ? localPath(request.out()) : null;
+    if (localOut != null && Files.exists(localOut) && !request.overwrite()) {
+      throw new InvalidInputException(localOut + " exists; remove it or pass --overwrite");
+    }
     SparkSession.Builder builder = SparkSession.builder().master(master).appName("reparo spark-detect");
     if (submitted == null) {
       builder.config("spark.ui.enabled", "false");
@@ -97,14 +99,15 @@ public final class SparkDetectJob {
     request.conf().forEach(builder::config);
     SparkSession spark = builder.getOrCreate();
     try {
-      return run(spark, request, localOut, progress);
+      return run(spark, request, localSource, localOut, progress);
     } finally {
       spark.stop();
     }
   }
 
-  private static Summary run(SparkSession spark, Request request, Path localOut, Progress progress) {
-    Dataset<Row> images = readImages(spark, request.source());
+  private static Summary run(SparkSession spark, Request request, Path localSource, Path localOut,
+      Progress progress) {
+    Dataset<Row> images = readImages(spark, request.source(), localSource);
     long total = images.count();
     if (total == 0) {
       throw new InvalidInputException(request.source() + ": no images (" + IMAGE_GLOB + ")");
@@ -145,10 +148,10 @@ public final class SparkDetectJob {
         localOut != null ? localOut.toString() : request.out(), spark.sparkContext().master());
   }
 
-  static Dataset<Row> readImages(SparkSession spark, String source) {
-    Path local = localPath(source);
+  /** The images at {@code source}; {@code local} is its local path, or null for a URI or a cluster path. */
+  static Dataset<Row> readImages(SparkSession spark, String source, Path local) {
     var reader = spark.read().format("binaryFile");
-    if (local != null && !isGlob(source) && Files.isDirectory(local)) {
+    if (!isGlob(source)) { // a glob chooses its own files
       reader = reader.option("pathGlobFilter", IMAGE_GLOB);
     }
     try {
