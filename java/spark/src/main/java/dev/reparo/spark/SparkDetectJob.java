@@ -1,6 +1,7 @@
 package dev.reparo.spark;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.ReparoException;
 import dev.reparo.detect.DetectorOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -100,9 +101,23 @@ public final class SparkDetectJob {
     SparkSession spark = builder.getOrCreate();
     try {
       return run(spark, request, localSource, localOut, progress);
+    } catch (ReparoException e) {
+      throw e;
+    } catch (Exception e) { // Spark's job failures are checked exceptions in Java's eyes
+      throw explain(e);
     } finally {
       spark.stop();
     }
+  }
+
+  /** A failed job as Reparo's own error when one caused it (e.g. a model no executor can open). */
+  static RuntimeException explain(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ReparoException r) {
+        return new ReparoException("the Spark job failed: " + r.getMessage(), e);
+      }
+    }
+    return e instanceof RuntimeException r ? r : new ReparoException("the Spark job failed: " + e.getMessage(), e);
   }
 
   private static Summary run(SparkSession spark, Request request, Path localSource, Path localOut,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.ReparoException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,5 +72,18 @@ class SparkDetectJobTest {
         () -> SparkDetectJob.run(request(dir.resolve("nowhere"), dir.resolve("o"), false), (d, t) -> {}));
     assertTrue(missing.getMessage().contains("no such file or directory"), missing.getMessage());
     assertTrue(Files.notExists(dir.resolve("o")), "nothing written");
+
+    // A model the executors cannot open fails the job with the model's own error, and writes nothing.
+    Path images = SparkFixtures.images(dir, 2, false);
+    Path garbage = Files.writeString(dir.resolve("garbage.onnx"), "not a model");
+    SparkDetectJob.Request bad = new SparkDetectJob.Request("local[1]", images.toString(), garbage,
+        dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1"));
+    ReparoException failed = assertThrows(ReparoException.class, () -> SparkDetectJob.run(bad, (d, t) -> {}));
+    assertTrue(failed.getMessage().startsWith("the Spark job failed: ") && failed.getMessage().contains("garbage.onnx"),
+        failed.getMessage());
+    assertTrue(Files.notExists(dir.resolve("o")), "nothing written");
+    try (Stream<Path> left = Files.list(dir)) {
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".o.tmp-")), "temporary output removed");
+    }
   }
 }
