@@ -44,7 +44,7 @@ public final class SparkDetectJob {
   }
 
   /**
-   * What to run.
+   * What to run. Immutable.
    *
    * @param master a Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}; null: the one
    *     spark-submit set, else {@link #DEFAULT_MASTER}
@@ -54,9 +54,13 @@ public final class SparkDetectJob {
    * @param conf extra Spark settings
    */
   public record Request(String master, String source, Path model, String out, int partitions, boolean overwrite,
-      DetectorOptions options, Map<String, String> conf) {}
+      DetectorOptions options, Map<String, String> conf) {
+    public Request {
+      conf = Map.copyOf(conf);
+    }
+  }
 
-  /** What a run did: counted from the written output. */
+  /** What a run did, counted from the written output; {@code master} is the one it ran on. Immutable. */
   public record Summary(long images, long detections, long withoutDetections, long errors, double seconds,
       String out, String master) {
     public double imagesPerSecond() {
