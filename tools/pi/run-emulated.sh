@@ -12,7 +12,8 @@
 # Checks, in order: every native library in the Pi jar is AArch64; `reparo version` runs and
 # reports the CPU features qemu emulates; `reparo detect` finds the same detections as the x86-64
 # jar (same classes, boxes within 1 px, scores within 1e-3): `--demo` when the jar carries the demo
-# model, else a fixture detector (random weights) with --meta on generated images.
+# model (FP32, and an INT8 model the x86-64 jar calibrated on the demo samples), else a fixture
+# detector (random weights) with --meta on generated images.
 # The Java runtime comes from Debian's arm64 packages (tools/pi/arm64-sysroot.sh), unpacked into a
 # private sysroot. Emulation checks correctness only: its timings say nothing about a real Pi.
 set -euo pipefail
@@ -119,6 +120,19 @@ fi
 run_x86 "$work/x86" "${detect_args[@]}" --json "$work/x86.json" >"$work/x86.out"
 step "x86-64 reference detections"
 
+# INT8: the x86-64 jar calibrates the demo model on its sample images; both jars then run that one
+# int8 model (ncnn's int8 kernels differ per ISA: NEON/dot product on the Pi, AVX-512 VNNI here).
+int8=0
+if [ "$demo" = 1 ]; then
+  samples="$work/x86/reparo-demo/samples/images"
+  run_x86 "$work/x86" calibrate -m "$work/x86/reparo-demo/demo.onnx" --images "$samples" --method kl \
+    --out "$work/int8" >"$work/calibrate.out" 2>&1 || { cat "$work/calibrate.out" >&2; die "calibrate on x86-64 failed"; }
+  int8_args=(detect -m "$work/int8" -s "$samples" -o annotated-int8 --conf "$conf")
+  run_x86 "$work/x86" "${int8_args[@]}" --json "$work/x86-int8.json" >"$work/x86-int8.out"
+  int8=1
+  step "x86-64 int8 model and its detections"
+fi
+
 status=0
 for cpu in $cpus; do
   echo "--- $cpu: reparo version"
@@ -136,6 +150,13 @@ for cpu in $cpus; do
   step "$cpu: reparo detect"
   echo "--- $cpu: compared with x86-64"
   python3 "$here/compare_detections.py" "$work/x86.json" "$work/$cpu.json" --conf "$conf" || status=1
+  if [ "$int8" = 1 ]; then
+    echo "--- $cpu: reparo ${int8_args[*]}"
+    run_pi "$cpu" "$work/$cpu" "${int8_args[@]}" --json "$work/$cpu-int8.json"
+    step "$cpu: reparo detect (int8)"
+    echo "--- $cpu: int8 compared with x86-64 int8"
+    python3 "$here/compare_detections.py" "$work/x86-int8.json" "$work/$cpu-int8.json" --conf "$conf" || status=1
+  fi
 done
 [ "$status" = 0 ] || die "the emulated detections differ from x86-64 (above)"
 note "the Pi jar detects what the x86-64 jar detects on: $cpus"

@@ -66,6 +66,9 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    # Early training produces denormal floats; flushing them to zero made the first epoch over twice
+    # as fast on this CPU (7.9 vs 3.5 img/s measured back to back) without changing what it learns.
+    torch.set_flush_denormal(True)
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()

@@ -2,10 +2,10 @@
 # Regenerates Reparo's demo model: venv, synthetic data (Java generator), training, pycocotools
 # evaluation, export to java/cli/src/main/resources/dev/reparo/demo/{demo.onnx,demo.json}.
 #
-#   tools/train/train_demo.sh            # about an hour on 2 CPU cores
+#   tools/train/train_demo.sh            # about an hour on 2 otherwise idle CPU cores
 #
 # Environment: REPARO_DEMO_DATA (data and run folder, default ~/.cache/reparo/demo),
-# EPOCHS (4), TRAIN_IMAGES (6000), THREADS (2). Re-running resumes training from the last
+# EPOCHS (8), TRAIN_IMAGES (6000), THREADS (2). Re-running resumes training from the last
 # checkpoint; delete $REPARO_DEMO_DATA/run to start over.
 set -euo pipefail
 
@@ -15,7 +15,7 @@ VENV="$TOOLS/.venv"
 REQ="$TOOLS/requirements.txt"
 STAMP="$VENV/.requirements.sha256"
 WORK="${REPARO_DEMO_DATA:-$HOME/.cache/reparo/demo}"
-EPOCHS="${EPOCHS:-4}"
+EPOCHS="${EPOCHS:-8}"
 TRAIN_IMAGES="${TRAIN_IMAGES:-6000}"
 THREADS="${THREADS:-2}"
 TRAIN_SEED=1
@@ -42,3 +42,4 @@ export OMP_NUM_THREADS="$THREADS" PYTHONHASHSEED=0
   --detections "$WORK/run/val_detections.json" > "$WORK/run/metrics.json"
 cat "$WORK/run/metrics.json"
 "$VENV/bin/python" export_demo.py --weights "$WORK/run/best.pt" --metrics "$WORK/run/metrics.json" --out "$DEST"
+"$VENV/bin/python" results_md.py --run "$WORK/run" --out "$TOOLS/train/RESULTS.md"

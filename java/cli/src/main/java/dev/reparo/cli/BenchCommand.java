@@ -7,6 +7,7 @@ import dev.reparo.backend.MachineFingerprint;
 import dev.reparo.bench.BenchmarkReport;
 import dev.reparo.bench.BenchmarkResult;
 import dev.reparo.bench.BenchmarkRunner;
+import dev.reparo.convert.ModelConverter;
 import dev.reparo.convert.ModelLocator;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.graph.ModelSummary;
@@ -14,10 +15,9 @@ import dev.reparo.onnx.Onnx;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +30,13 @@ import picocli.CommandLine.Spec;
     "latency, images/s, peak RSS, achieved GFLOP/s and the speed-up over the first backend. Writes bench.md,",
     "bench.csv and bench.png into --out.",
     "",
-    "Example:  reparo bench --model yolo.onnx --backends ncnn,onnxruntime --threads 1,2"})
+    "A backend name may carry a suffix: NAME-unfused runs the model as exported (multi-branch RepVGG",
+    "blocks, BatchNorm layers; --model must be an .onnx), NAME-int8 runs the int8 model that",
+    "'reparo calibrate' wrote into --int8 DIR (ncnn: int8 param/bin; onnxruntime: the Q/DQ ONNX).",
+    "GFLOP/s always counts the fused model's work, so every row compares useful throughput.",
+    "",
+    "Example:  reparo bench --model yolo.onnx --int8 build/yolo-int8 \\",
+    "            --backends ncnn,ncnn-unfused,ncnn-int8,onnxruntime,onnxruntime-int8 --threads 1,2"})
 final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -40,8 +46,12 @@ final class BenchCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--backends", split = ",", paramLabel = "NAME",
-      description = "backends in order, the first is the baseline (default: every available one, ncnn first)")
+      description = "backends in order, the first is the baseline (default: every available one, ncnn first, "
+          + "then ncnn-unfused for an .onnx model and the -int8 ones when --int8 is given)")
   List<String> backends;
+
+  @Option(names = "--int8", paramLabel = "DIR", description = "an int8 model from 'reparo calibrate', for the NAME-int8 backends")
+  Path int8;
 
   @Option(names = "--threads", split = ",", defaultValue = "1", paramLabel = "N",
       description = "thread counts to run each backend with (default ${DEFAULT-VALUE}; 0: the backend's default)")
@@ -61,52 +71,102 @@ final class BenchCommand implements Callable<Integer> {
       description = "where bench.md, bench.csv and bench.png go (default ${DEFAULT-VALUE})")
   Path out;
 
+  static final String UNFUSED = "-unfused";
+  static final String INT8 = "-int8";
+
   @Override
   public Integer call() throws Exception {
     BenchmarkRunner.Settings settings = new BenchmarkRunner.Settings(threads, warmup, runs, input);
-    Map<String, Backend> chosen = chooseBackends();
     DeployedModel deployed = ModelLocator.locate(model);
-    PrintWriter o = spec.commandLine().getOut();
-    List<BenchmarkResult> results = new BenchmarkRunner().run(deployed, chosen, settings, line -> {
-      o.println(line);
+    DeployedModel int8Model = int8 == null ? null : ModelLocator.locate(int8);
+    List<String> names = backends == null || backends.isEmpty() ? defaultNames() : backends;
+    Path unfusedDir = null;
+    try {
+      List<BenchmarkRunner.Case> cases = new ArrayList<>();
+      DeployedModel unfused = null;
+      for (String raw : names) {
+        String name = raw.trim().toLowerCase(Locale.ROOT);
+        if (cases.stream().anyMatch(c -> c.name().equals(name))) {
+          throw new CliException("backend '" + name + "' is listed twice");
+        }
+        DeployedModel which = deployed;
+        String kind = name;
+        if (name.endsWith(UNFUSED)) {
+          kind = name.substring(0, name.length() - UNFUSED.length());
+          if (unfused == null) {
+            if (!model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+              throw new CliException(name + " times the model as exported, so --model must be the .onnx, not " + model);
+            }
+            unfusedDir = Files.createTempDirectory("reparo-bench-unfused");
+            unfused = ModelConverter.convert(model, unfusedDir, false, false).model();
+          }
+          which = unfused;
+        } else if (name.endsWith(INT8)) {
+          kind = name.substring(0, name.length() - INT8.length());
+          if (int8Model == null) {
+            throw new CliException(name + " needs --int8 DIR, a model written by 'reparo calibrate'");
+          }
+          which = int8Model;
+        }
+        if (kind.equals("auto")) {
+          throw new CliException("bench compares concrete backends; 'auto' picks one of them (leave it out)");
+        }
+        cases.add(new BenchmarkRunner.Case(name, Backends.find(InferCommand.backendKind(kind)), which));
+      }
+      PrintWriter o = spec.commandLine().getOut();
+      List<BenchmarkResult> results = new BenchmarkRunner().run(cases, settings, line -> {
+        o.println(line);
+        o.flush();
+      });
+      String machine = MachineFingerprint.current().toString();
+      double gflops = ModelSummary.of(Onnx.read(deployed.file("onnx"))).gflops();
+      BenchmarkReport.write(out, model.getFileName().toString(), machine, gflops, settings, results);
+      o.println();
+      o.print(Files.readString(out.resolve(BenchmarkReport.MARKDOWN)));
+      o.println("wrote " + out.resolve(BenchmarkReport.MARKDOWN) + ", " + BenchmarkReport.CSV + ", "
+          + BenchmarkReport.CHART);
       o.flush();
-    });
-    String machine = MachineFingerprint.current().toString();
-    double gflops = ModelSummary.of(Onnx.read(deployed.file("onnx"))).gflops();
-    BenchmarkReport.write(out, model.getFileName().toString(), machine, gflops, settings, results);
-    o.println();
-    o.print(Files.readString(out.resolve(BenchmarkReport.MARKDOWN)));
-    o.println("wrote " + out.resolve(BenchmarkReport.MARKDOWN) + ", " + BenchmarkReport.CSV + ", "
-        + BenchmarkReport.CHART);
-    o.flush();
-    return 0;
+      return 0;
+    } finally {
+      if (unfusedDir != null) {
+        deleteTree(unfusedDir);
+      }
+    }
   }
 
-  private Map<String, Backend> chooseBackends() {
-    Map<String, Backend> chosen = new LinkedHashMap<>();
-    if (backends == null || backends.isEmpty()) {
-      for (DetectorOptions.Backend kind : DetectorOptions.Backend.values()) {
-        for (Backend b : Backends.all()) {
-          if (b.kind() == kind && kind != DetectorOptions.Backend.AUTO && b.isAvailable()) {
-            chosen.putIfAbsent(kind.name().toLowerCase(Locale.ROOT), b);
-          }
+  /** Every available backend (ncnn first), then ncnn's unfused and the int8 variants where they apply. */
+  private List<String> defaultNames() {
+    List<String> names = new ArrayList<>();
+    for (DetectorOptions.Backend kind : DetectorOptions.Backend.values()) {
+      for (Backend b : Backends.all()) {
+        String n = kind.name().toLowerCase(Locale.ROOT);
+        if (b.kind() == kind && kind != DetectorOptions.Backend.AUTO && b.isAvailable() && !names.contains(n)) {
+          names.add(n);
         }
       }
-      if (chosen.isEmpty()) {
-        throw new CliException("no backend can run here");
-      }
-      return chosen;
     }
-    for (String name : backends) {
-      String n = name.trim().toLowerCase(Locale.ROOT);
-      if (n.equals("auto")) {
-        throw new CliException("bench compares concrete backends; 'auto' picks one of them (leave it out)");
-      }
-      if (chosen.containsKey(n)) {
-        throw new CliException("backend '" + n + "' is listed twice");
-      }
-      chosen.put(n, Backends.find(InferCommand.backendKind(n)));
+    if (names.isEmpty()) {
+      throw new CliException("no backend can run here");
     }
-    return chosen;
+    List<String> fused = List.copyOf(names);
+    if (fused.contains("ncnn") && model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      names.add("ncnn" + UNFUSED);
+    }
+    if (int8 != null) {
+      for (String n : fused) {
+        if (!n.equals("tensorrt")) { // TensorRT builds its own int8 engine from the Q/DQ ONNX only on a GPU
+          names.add(n + INT8);
+        }
+      }
+    }
+    return names;
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -25,16 +26,22 @@ final class Demo {
 
   private Demo() {}
 
-  /** Extracts the model and draws the samples into {@code dir} (reused when already there). */
+  /**
+   * Extracts the model and draws the samples into {@code dir}; samples already there are reused, a
+   * model file is replaced when it is not this jar's model.
+   */
   static Bundle prepare(Path dir) throws IOException {
     Path model = dir.resolve("demo.onnx");
-    if (!Files.isRegularFile(model)) {
-      try (InputStream in = Demo.class.getResourceAsStream(MODEL_RESOURCE)) {
-        if (in == null) {
-          throw new ReparoException("this build has no bundled demo model (" + MODEL_RESOURCE + ")");
-        }
-        AtomicFiles.write(model, in.readAllBytes());
+    byte[] bundled;
+    try (InputStream in = Demo.class.getResourceAsStream(MODEL_RESOURCE)) {
+      if (in == null) {
+        throw new ReparoException("this build has no bundled demo model (" + MODEL_RESOURCE + ")");
       }
+      bundled = in.readAllBytes();
+    }
+    if (!Files.isRegularFile(model) || Files.size(model) != bundled.length
+        || !Arrays.equals(Files.readAllBytes(model), bundled)) {
+      AtomicFiles.write(model, bundled);
     }
     Path samples = dir.resolve("samples");
     Path images = samples.resolve(SyntheticDataset.IMAGES);

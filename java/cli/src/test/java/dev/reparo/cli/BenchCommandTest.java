@@ -71,6 +71,40 @@ class BenchCommandTest {
   }
 
   @Test
+  void benchTimesTheUnfusedAndInt8ModelsBesideTheFusedOne(@TempDir Path dir) throws Exception {
+    new dev.reparo.data.SyntheticDataset(11).write(dir.resolve("calib"), 4, (d, t) -> {});
+    ReparoCliTest.Result c = ReparoCliTest.run(concat(new String[] {"calibrate", "-m", MODEL.toString(), "--images",
+        dir.resolve("calib/images").toString(), "--method", "minmax", "--out", dir.resolve("int8").toString()},
+        DetectAndEvalCommandTest.META));
+    assertEquals(0, c.code(), c.err());
+    Path out = dir.resolve("bench");
+    ReparoCliTest.Result r = ReparoCliTest.run("bench", "--model", MODEL.toString(), "--int8", dir.resolve("int8").toString(),
+        "--warmup", "1", "--runs", "3", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    List<String> csv = Files.readAllLines(out.resolve("bench.csv"));
+    List<String> names = csv.subList(1, csv.size()).stream().map(l -> l.substring(0, l.indexOf(','))).toList();
+    // Default cases: every available CPU backend, ncnn on the model as exported, then the int8 variants.
+    assertEquals(List.of("ncnn", "onnxruntime", "ncnn-unfused", "ncnn-int8", "onnxruntime-int8"),
+        names.stream().filter(n -> !n.startsWith("tensorrt")).toList(), String.join("\n", csv));
+    assertTrue(r.out().contains("ncnn-unfused"), r.out());
+
+    ReparoCliTest.Result noInt8 = ReparoCliTest.run("bench", "--model", MODEL.toString(), "--backends", "ncnn,ncnn-int8",
+        "--runs", "1", "--out", out.toString());
+    assertEquals(1, noInt8.code());
+    assertTrue(noInt8.err().contains("ncnn-int8 needs --int8 DIR"), noInt8.err());
+    ReparoCliTest.Result unfusedOfConverted = ReparoCliTest.run("bench", "--model", dir.resolve("int8").toString(),
+        "--backends", "ncnn-unfused", "--runs", "1", "--out", out.toString());
+    assertEquals(1, unfusedOfConverted.code());
+    assertTrue(unfusedOfConverted.err().contains("--model must be the .onnx"), unfusedOfConverted.err());
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
   void benchRejectsUnknownBackendsAndImpossibleInputSizes(@TempDir Path out) {
     ReparoCliTest.Result r = ReparoCliTest.run("bench", "--model", MODEL.toString(), "--backends", "ncnn,cuda",
         "--out", out.toString());

@@ -56,24 +56,44 @@ public final class BenchmarkRunner {
     this.nanoClock = nanoClock;
   }
 
+  /** One row of the table: a name, the backend that runs, the converted model it runs. */
+  public record Case(String name, Backend backend, DeployedModel model) {}
+
   /**
    * Runs every backend (by name, in order; the first is the baseline of the speed-up column) at
    * every thread count, reporting progress lines to {@code progress}.
    */
   public List<BenchmarkResult> run(DeployedModel model, Map<String, Backend> backends, Settings settings,
       Consumer<String> progress) {
-    if (backends.isEmpty()) {
+    List<Case> cases = new ArrayList<>();
+    backends.forEach((name, backend) -> cases.add(new Case(name, backend, model)));
+    return run(cases, settings, progress);
+  }
+
+  /**
+   * Runs every case (in order; the first is the baseline of the speed-up column) at every thread
+   * count. Cases may run different models of the same input shape (fused and unfused, FP32 and int8),
+   * all fed the same seeded input.
+   */
+  public List<BenchmarkResult> run(List<Case> cases, Settings settings, Consumer<String> progress) {
+    if (cases.isEmpty()) {
       throw new InvalidInputException("no backends to benchmark");
     }
-    Tensor input = input(model, settings.inputSize());
+    Tensor input = input(cases.get(0).model(), settings.inputSize());
+    for (Case c : cases) {
+      if (!java.util.Arrays.equals(c.model().inputShape(), cases.get(0).model().inputShape())) {
+        throw new InvalidInputException(c.name() + ": model input " + java.util.Arrays.toString(c.model().inputShape())
+            + " differs from " + cases.get(0).name() + "'s " + java.util.Arrays.toString(cases.get(0).model().inputShape()));
+      }
+    }
     List<BenchmarkResult> results = new ArrayList<>();
     for (int threads : settings.threads()) {
-      for (Map.Entry<String, Backend> e : new LinkedHashMap<>(backends).entrySet()) {
-        progress.accept(String.format("%-12s threads %d: loading", e.getKey(), threads));
-        results.add(runOne(e.getKey(), e.getValue(), model, threads, input, settings));
+      for (Case c : cases) {
+        progress.accept(String.format("%-18s threads %d: loading", c.name(), threads));
+        results.add(runOne(c.name(), c.backend(), c.model(), threads, input, settings));
         BenchmarkResult r = results.get(results.size() - 1);
-        progress.accept(String.format(java.util.Locale.ROOT, "%-12s threads %d: p50 %.3f ms, %.1f images/s",
-            e.getKey(), threads, r.latency().p50Ms(), r.latency().imagesPerSecond()));
+        progress.accept(String.format(java.util.Locale.ROOT, "%-18s threads %d: p50 %.3f ms, %.1f images/s",
+            c.name(), threads, r.latency().p50Ms(), r.latency().imagesPerSecond()));
       }
     }
     return withSpeedups(results);

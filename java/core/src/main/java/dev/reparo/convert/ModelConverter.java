@@ -52,10 +52,19 @@ public final class ModelConverter {
    * @throws dev.reparo.graph.UnsupportedOpException for an operator Reparo or ncnn cannot express
    */
   public static Result convert(Path onnx, Path outDir, boolean fp16) throws IOException {
+    return convert(onnx, outDir, fp16, true);
+  }
+
+  /**
+   * As {@link #convert(Path, Path, boolean)}; with {@code fuse} false only the cleanup passes run, so
+   * the model keeps its training form (multi-branch RepVGG blocks, BatchNorm layers): the baseline
+   * that benchmarks time the fused model against.
+   */
+  public static Result convert(Path onnx, Path outDir, boolean fp16, boolean fuse) throws IOException {
     String sha = Digests.sha256(onnx);
     Graph graph = Onnx.read(onnx);
     ModelSummary before = ModelSummary.of(graph);
-    PassManager.Report deploy = Pipelines.deploy().run(graph);
+    PassManager.Report deploy = (fuse ? Pipelines.deploy() : Pipelines.cleanup()).run(graph);
     ShapeInference.Result shapes = ShapeInference.infer(graph);
     ModelSummary after = ModelSummary.of(graph);
     if (graph.inputs().size() != 1) {
