@@ -53,7 +53,7 @@ def coco_map(annotation_file, rows, per_class=False):
     for k, cat in enumerate(ev.params.catIds):
         p = precision[:, :, k, 0, -1]
         p50 = precision[0, :, k, 0, -1]
-        aps[cat] = (float(p[p > -1].mean()), float(p50[p50 > -1].mean()))
+        aps[int(cat)] = (float(p[p > -1].mean()), float(p50[p50 > -1].mean()))
     return result + (aps,)
 
 

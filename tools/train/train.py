@@ -63,6 +63,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--max-iters", type=int, default=0, help="stop after this many iterations (timing runs)")
+    ap.add_argument("--stop-after", type=int, default=0,
+                    help="end after this many epochs, keeping the --epochs learning-rate schedule (0: all)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -101,7 +103,8 @@ def main():
         print(f"resumed after epoch {ck['epoch']}", flush=True)
 
     gen = torch.Generator().manual_seed(args.seed)
-    for epoch in range(start_epoch, args.epochs):
+    last_epoch = min(args.epochs, args.stop_after) if args.stop_after else args.epochs
+    for epoch in range(start_epoch, last_epoch):
         gen.manual_seed(args.seed * 1000 + epoch)  # resuming replays the same epoch order
         model.train()
         sums, count, te = torch.zeros(3), 0, time.time()

@@ -5,7 +5,8 @@
 #   tools/train/train_demo.sh            # about an hour on 2 otherwise idle CPU cores
 #
 # Environment: REPARO_DEMO_DATA (data and run folder, default ~/.cache/reparo/demo),
-# EPOCHS (8), TRAIN_IMAGES (6000), THREADS (2). Re-running resumes training from the last
+# EPOCHS (7: the learning-rate schedule's length), STOP_AFTER (5: epochs actually run; the
+# committed model met its targets there), TRAIN_IMAGES (6000), THREADS (2). Re-running resumes training from the last
 # checkpoint; delete $REPARO_DEMO_DATA/run to start over.
 set -euo pipefail
 
@@ -15,7 +16,8 @@ VENV="$TOOLS/.venv"
 REQ="$TOOLS/requirements.txt"
 STAMP="$VENV/.requirements.sha256"
 WORK="${REPARO_DEMO_DATA:-$HOME/.cache/reparo/demo}"
-EPOCHS="${EPOCHS:-8}"
+EPOCHS="${EPOCHS:-7}"
+STOP_AFTER="${STOP_AFTER:-5}"
 TRAIN_IMAGES="${TRAIN_IMAGES:-6000}"
 THREADS="${THREADS:-2}"
 TRAIN_SEED=1
@@ -37,7 +39,7 @@ mkdir -p "$WORK"
 cd "$TOOLS/train"
 export OMP_NUM_THREADS="$THREADS" PYTHONHASHSEED=0
 "$VENV/bin/python" train.py --train "$WORK/train" --val "$WORK/val" --out "$WORK/run" \
-  --epochs "$EPOCHS" --batch 16 --lr 2e-3 --threads "$THREADS" --resume
+  --epochs "$EPOCHS" --stop-after "$STOP_AFTER" --batch 16 --lr 2e-3 --threads "$THREADS" --resume
 "$VENV/bin/python" evaluate.py --data "$WORK/val" --weights "$WORK/run/best.pt" \
   --detections "$WORK/run/val_detections.json" > "$WORK/run/metrics.json"
 cat "$WORK/run/metrics.json"
