@@ -5,7 +5,9 @@ import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ModelLocator;
+import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.image.ImageLoader;
 import dev.reparo.format.npy.Npy;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,9 +23,11 @@ import picocli.CommandLine.Spec;
 /** {@code reparo infer}: raw tensors in, every output as .npy out — the numeric debugging tool. */
 @Command(name = "infer", sortOptions = false, description = {
     "Run a model on a raw input tensor and write every output as a .npy file, to compare a",
-    "converted model with PyTorch (np.load both and diff them).",
+    "converted model with PyTorch (np.load both and diff them). --image instead of --input feeds an",
+    "image through detect's own pre-processing (letterbox, colour order, normalisation).",
     "",
-    "Example:  reparo infer --model yolo.onnx --input x.npy --out outputs/"})
+    "Example:  reparo infer --model yolo.onnx --input x.npy --out outputs/",
+    "          reparo infer --model build/yolo-int8 --image street.jpg --out outputs/"})
 final class InferCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -32,8 +36,14 @@ final class InferCommand implements Callable<Integer> {
       description = ".onnx (converted on the fly, cached), or a converted model's .param / model.json / directory")
   Path model;
 
-  @Option(names = {"-i", "--input"}, required = true, paramLabel = "X.npy", description = "input tensor, e.g. float32 [1, 3, 320, 320]")
+  @Option(names = {"-i", "--input"}, paramLabel = "X.npy", description = "input tensor, e.g. float32 [1, 3, 320, 320]")
   Path input;
+
+  @Option(names = "--image", paramLabel = "FILE", description = "an image, pre-processed as detect does (needs the model's metadata)")
+  Path image;
+
+  @Option(names = "--meta", paramLabel = "KEY=JSON", description = "with --image: supply model metadata, as for detect")
+  java.util.Map<String, String> meta = new java.util.LinkedHashMap<>();
 
   @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "directory for <output name>.npy files")
   Path out;
@@ -48,13 +58,26 @@ final class InferCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DetectorOptions.Backend kind = backendKind(backend);
-    if (!Files.isRegularFile(input)) {
-      throw new CliException(input + ": no such file");
+    if ((input == null) == (image == null)) {
+      throw new CliException("give exactly one of --input X.npy and --image FILE");
+    }
+    Path source = input != null ? input : image;
+    if (!Files.isRegularFile(source)) {
+      throw new CliException(source + ": no such file");
     }
     DeployedModel deployed = ModelLocator.locate(model);
-    Tensor x = Npy.read(input);
-    PrintWriter o = spec.commandLine().getOut();
     DetectorOptions options = DetectorOptions.builder().backend(kind).threads(threads).build();
+    Tensor x;
+    if (input != null) {
+      x = Npy.read(input);
+    } else {
+      DetectorOptions.Builder b = options.toBuilder();
+      meta.forEach(b::metadata);
+      try (Detector d = Detector.open(deployed.dir(), b.build())) {
+        x = d.preprocess(ImageLoader.read(image));
+      }
+    }
+    PrintWriter o = spec.commandLine().getOut();
     try (LoadedModel m = Backends.find(kind).load(deployed, options)) {
       List<Tensor> outputs = m.run(x);
       Files.createDirectories(out);

@@ -59,6 +59,44 @@ class ConvertAndInferCommandTest {
   }
 
   @Test
+  void inferOnAnImageUsesDetectsPreprocessing(@TempDir Path dir) throws Exception {
+    Path model = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw").resolve("model.onnx");
+    new dev.reparo.data.SyntheticDataset(4).write(dir.resolve("data"), 1, (d, t) -> {});
+    Path image;
+    try (var s = Files.list(dir.resolve("data/images"))) {
+      image = s.findFirst().orElseThrow();
+    }
+    // The same tensor written by the Java API, then fed as --input: both runs must agree exactly.
+    dev.reparo.detect.DetectorOptions.Builder b = dev.reparo.detect.DetectorOptions.builder();
+    for (int i = 1; i < DetectAndEvalCommandTest.META.length; i += 2) {
+      String[] kv = DetectAndEvalCommandTest.META[i].split("=", 2);
+      b.metadata(kv[0], kv[1]);
+    }
+    try (dev.reparo.detect.Detector d = dev.reparo.detect.Detector.open(model, b.build())) {
+      Npy.write(dir.resolve("x.npy"), d.preprocess(dev.reparo.image.ImageLoader.read(image)));
+    }
+    String[] viaImage = BenchCommandTest.concat(new String[] {"infer", "-m", model.toString(), "--image", image.toString(),
+        "-o", dir.resolve("a").toString()}, DetectAndEvalCommandTest.META);
+    ReparoCliTest.Result a = ReparoCliTest.run(viaImage);
+    assertEquals(0, a.code(), a.err());
+    ReparoCliTest.Result c = ReparoCliTest.run("infer", "-m", model.toString(), "--input", dir.resolve("x.npy").toString(),
+        "-o", dir.resolve("b").toString());
+    assertEquals(0, c.code(), c.err());
+    try (var s = Files.list(dir.resolve("a"))) {
+      for (Path f : s.toList()) {
+        Tensor x = Npy.read(f);
+        Tensor y = Npy.read(dir.resolve("b").resolve(f.getFileName()));
+        assertArrayEquals(y.shape(), x.shape());
+        assertArrayEquals(y.data(), x.data(), 0f, f.getFileName().toString());
+      }
+    }
+    ReparoCliTest.Result both = ReparoCliTest.run("infer", "-m", model.toString(), "--image", image.toString(),
+        "--input", dir.resolve("x.npy").toString(), "-o", dir.resolve("c").toString());
+    assertEquals(1, both.code());
+    assertTrue(both.err().contains("exactly one of --input"), both.err());
+  }
+
+  @Test
   void badInputsFailCleanlyWithoutOutput(@TempDir Path dir) throws Exception {
     Path notOnnx = dir.resolve("x.onnx");
     Files.write(notOnnx, new byte[] {0, 0, 0, 1, 2, 3});
