@@ -57,15 +57,15 @@ PY
 
 echo "| model | ncnn mAP@0.5 | ncnn mAP@0.5:0.95 | ORT mAP@0.5 | ORT mAP@0.5:0.95 | head cosine to FP32 (ncnn) |"
 echo "|---|---:|---:|---:|---:|---|"
-read -r n50 n < <("$reparo" eval -m "$model" --gt "$work/val/annotations.json" | ap)
-read -r o50 o < <("$reparo" eval -m "$model" --backend onnxruntime --gt "$work/val/annotations.json" | ap)
+read -r n50 n < <("$reparo" eval -m "$model" --gt "$work/val/annotations.json" 2>>"$work/progress.log" | ap)
+read -r o50 o < <("$reparo" eval -m "$model" --backend onnxruntime --gt "$work/val/annotations.json" 2>>"$work/progress.log" | ap)
 echo "| FP32 | $n50 | $n | $o50 | $o | 1 |"
 for m in $methods; do
   out="$work/int8-$m"
   "$reparo" calibrate -m "$model" --images "$work/calib/images" --count "$count" --method "$m" --out "$out" \
     >"$work/calibrate-$m.log" 2>&1 || { cat "$work/calibrate-$m.log" >&2; exit 1; }
-  read -r n50 n < <("$reparo" eval -m "$out" --gt "$work/val/annotations.json" | ap)
-  read -r o50 o < <("$reparo" eval -m "$out" --backend onnxruntime --gt "$work/val/annotations.json" | ap)
+  read -r n50 n < <("$reparo" eval -m "$out" --gt "$work/val/annotations.json" 2>>"$work/progress.log" | ap)
+  read -r o50 o < <("$reparo" eval -m "$out" --backend onnxruntime --gt "$work/val/annotations.json" 2>>"$work/progress.log" | ap)
   rm -rf "$work/int8-out"
   "$reparo" infer -m "$out" --image "$work/val/images/$first" --out "$work/int8-out" >/dev/null
   echo "| int8 $m | $n50 | $n | $o50 | $o | $(cosines "$work/fp32-out" "$work/int8-out") |"
