@@ -125,27 +125,9 @@ final class DetectCommand implements Callable<Integer> {
       }
       frameSource = FrameSource.open(source);
     }
-    try (FrameSource src = frameSource) {
-      if (gt != null && src.annotatedVideoName() != null) {
-        throw new CliException("--gt maps image file names to dataset ids; it does not apply to a video or camera");
-      }
-      return run(src, modelPath, o, err);
-    }
-  }
-
-  private int run(FrameSource src, Path modelPath, PrintWriter o, PrintWriter err) throws IOException {
-    DetectorOptions.Builder b = DetectorOptions.builder()
-        .backend(InferCommand.backendKind(backend))
-        .threads(threads).confThreshold(conf).iouThreshold(iou).maxDetections(maxDet)
-        .agnosticNms(agnostic).classes(classes);
-    meta.forEach(b::metadata);
-    CocoIds ids = gt == null ? null : CocoIds.read(gt);
-    boolean video = src.annotatedVideoName() != null;
-    long expected = frames > 0 && (src.expected() < 0 || src.expected() > frames) ? frames : src.expected();
-    String unit = src.unit();
-    ObjectMapper mapper = new ObjectMapper();
-    ArrayNode results = mapper.createArrayNode();
-    // A camera runs until Ctrl-C: the hook stops the loop and waits until outputs are complete.
+    boolean video = frameSource.annotatedVideoName() != null;
+    // A video or camera stops on Ctrl-C: the hook ends the loop and waits until the outputs are
+    // complete and the file or camera is closed.
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
@@ -159,6 +141,36 @@ final class DetectCommand implements Callable<Integer> {
     if (video) {
       Runtime.getRuntime().addShutdownHook(hook);
     }
+    try (FrameSource src = frameSource) {
+      if (gt != null && video) {
+        throw new CliException("--gt maps image file names to dataset ids; it does not apply to a video or camera");
+      }
+      return run(src, modelPath, stop, o, err);
+    } finally {
+      done.countDown();
+      if (video) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // Shutting down (Ctrl-C): the hook is running and has just been released.
+        }
+      }
+    }
+  }
+
+  private int run(FrameSource src, Path modelPath, AtomicBoolean stop, PrintWriter o, PrintWriter err)
+      throws IOException {
+    DetectorOptions.Builder b = DetectorOptions.builder()
+        .backend(InferCommand.backendKind(backend))
+        .threads(threads).confThreshold(conf).iouThreshold(iou).maxDetections(maxDet)
+        .agnosticNms(agnostic).classes(classes);
+    meta.forEach(b::metadata);
+    CocoIds ids = gt == null ? null : CocoIds.read(gt);
+    boolean video = src.annotatedVideoName() != null;
+    long expected = frames > 0 && (src.expected() < 0 || src.expected() > frames) ? frames : src.expected();
+    String unit = src.unit();
+    ObjectMapper mapper = new ObjectMapper();
+    ArrayNode results = mapper.createArrayNode();
     long t0 = System.nanoTime();
     long count = 0;
     int found = 0;
@@ -169,7 +181,8 @@ final class DetectCommand implements Callable<Integer> {
     try (Detector d = Detector.open(modelPath, b.build())) {
       double openSeconds = (System.nanoTime() - t0) / 1e9;
       o.printf("model %s on %s (opened in %.2f s), %s%n", modelPath, d.backendDescription(), openSeconds,
-          expected >= 0 ? expected + " " + unit + "(s)" : src + ", until Ctrl-C");
+          expected >= 0 ? expected + " " + unit + "(s)"
+              : src + (src instanceof VideoFrames v && v.camera() ? ", until Ctrl-C" : ", length unknown"));
       o.flush();
       boolean perLine = expected < 0 || expected <= 20;
       ProgressBar bar = new ProgressBar(err, "detect", perLine ? 0 : (int) Math.min(expected, Integer.MAX_VALUE));
@@ -219,7 +232,7 @@ final class DetectCommand implements Callable<Integer> {
       if (json != null) {
         AtomicFiles.write(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(results));
       }
-      if (count == 0 && video) {
+      if (count == 0 && video && !stop.get()) {
         throw new CliException(src + ": no frames could be decoded");
       }
       String written = writer != null ? "; annotated video in " + annotatedVideo
@@ -232,14 +245,6 @@ final class DetectCommand implements Callable<Integer> {
     } finally {
       if (writer != null) {
         writer.close();
-      }
-      done.countDown();
-      if (video) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // Shutting down (Ctrl-C): the hook is running and has just been released.
-        }
       }
     }
   }

@@ -9,20 +9,27 @@ final class VideoFrames implements FrameSource {
   static final double DEFAULT_FPS = 30;
   private final VideoInput input;
   private final String videoName;
+  private final boolean camera;
 
-  private VideoFrames(VideoInput input, String videoName) {
+  private VideoFrames(VideoInput input, String videoName, boolean camera) {
     this.input = input;
     this.videoName = videoName;
+    this.camera = camera;
   }
 
   static VideoFrames file(Path file) {
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
-    return new VideoFrames(VideoInput.open(file), (dot > 0 ? name.substring(0, dot) : name) + ".mp4");
+    return new VideoFrames(VideoInput.open(file), (dot > 0 ? name.substring(0, dot) : name) + ".mp4", false);
   }
 
   static VideoFrames camera(int index) {
-    return new VideoFrames(VideoInput.camera(index), "camera" + index + ".mp4");
+    return new VideoFrames(VideoInput.camera(index), "camera" + index + ".mp4", true);
+  }
+
+  /** A camera: frames until stopped. */
+  boolean camera() {
+    return camera;
   }
 
   @Override
