@@ -238,8 +238,8 @@ final class DetectCommand implements Callable<Integer> {
       String written = writer != null ? "; annotated video in " + annotatedVideo
           : out != null && !video ? "; annotated images in " + out : "";
       o.printf("%d detections in %d %ss; %.1f %ss/s (detect only, %.1f ms/%s), %.1f %ss/s end to end%s%s%n", found,
-          count, unit, unit, count / Math.max(detectSeconds, 1e-9), 1000 * detectSeconds / Math.max(count, 1), unit,
-          unit, count / Math.max(loopSeconds, 1e-9), written, json != null ? "; results in " + json : "");
+          count, unit, count / Math.max(detectSeconds, 1e-9), unit, 1000 * detectSeconds / Math.max(count, 1), unit,
+          count / Math.max(loopSeconds, 1e-9), unit, written, json != null ? "; results in " + json : "");
       o.flush();
       return 0;
     } finally {

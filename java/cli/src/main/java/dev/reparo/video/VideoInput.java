@@ -341,5 +341,7 @@ public final class VideoInput implements AutoCloseable {
       pixels.close();
       pixels = null;
     }
+    dstPlanes.close();
+    dstStrides.close();
   }
 }

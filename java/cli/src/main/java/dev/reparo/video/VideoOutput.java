@@ -85,8 +85,8 @@ public final class VideoOutput implements AutoCloseable {
   private final AVPacket packet;
   private SwsContext sws;
   private BytePointer staging;
-  private final PointerPointer<BytePointer> srcPlanes = new PointerPointer<>(4);
-  private final IntPointer srcStrides = new IntPointer(4);
+  private final PointerPointer<BytePointer> srcPlanes;
+  private final IntPointer srcStrides;
   private long frames;
   private boolean finished;
   private boolean closed;
@@ -109,6 +109,8 @@ public final class VideoOutput implements AutoCloseable {
       throw new VideoException(target + ": frame rate " + fps + " is out of range");
     }
     Ffmpeg.load();
+    srcPlanes = new PointerPointer<>(4);
+    srcStrides = new IntPointer(4);
     this.target = target;
     this.width = width & ~1;
     this.height = height & ~1;
@@ -277,6 +279,8 @@ public final class VideoOutput implements AutoCloseable {
       staging.close();
       staging = null;
     }
+    srcPlanes.close();
+    srcStrides.close();
     if (!finished) {
       try {
         Files.deleteIfExists(tmp);
