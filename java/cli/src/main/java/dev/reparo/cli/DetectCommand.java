@@ -35,20 +35,20 @@ import picocli.CommandLine.Spec;
 
 /** {@code reparo detect}: run a detector over images, a video or a camera, draw and save the results. */
 @Command(name = "detect", sortOptions = false, description = {
-    "Detect objects in an image, every image in a directory, a video file or a camera's frames.",
-    "Prints one line per image or frame (a progress bar instead when there are more than 20),",
-    "draws labelled boxes into copies of the images or into an .mp4 (--out), writes COCO results",
-    "JSON (--json) and ends with the rate in images or frames per second. A camera runs until",
-    "Ctrl-C or --frames N, then completes its outputs.",
+    "Detect objects in an image, the images in a directory, a video file or a",
+    "camera. Prints a line per image or frame (a progress bar when over 20),",
+    "draws labelled boxes into copies of the images or into an .mp4 (--out),",
+    "writes COCO results JSON (--json) and ends with images or frames per second.",
+    "A camera runs until Ctrl-C or --frames N, then completes its outputs.",
     "",
     "Examples:",
-    "  reparo detect --demo                          bundled demo model and sample images",
+    "  reparo detect --demo                    bundled demo model and sample images",
     "  reparo detect -m yolo.onnx -s photos/ -o out/ --conf 0.4 --json dets.json",
-    "  reparo detect -m yolo.onnx -s street.mp4 -o out/          writes out/street.mp4",
-    "  reparo detect -m yolo.onnx -s 0 --frames 300 -o out/      camera /dev/video0, out/camera0.mp4"})
+    "  reparo detect -m yolo.onnx -s street.mp4 -o out/     writes out/street.mp4",
+    "  reparo detect -m yolo.onnx -s 0 -o out/     camera 0 (/dev/video0)"})
 final class DetectCommand implements Callable<Integer> {
   /** How long Ctrl-C waits for a video's outputs to be completed. */
-  static final int STOP_WAIT_SECONDS = 10;
+  static final int STOP_WAIT_SECONDS = 30;
   static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff");
 
   @Spec
