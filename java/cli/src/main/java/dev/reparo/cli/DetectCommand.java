@@ -4,25 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reparo.ReparoException;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
-import dev.reparo.image.ImageLoader;
 import dev.reparo.io.AtomicFiles;
+import dev.reparo.video.VideoOutput;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
@@ -30,15 +33,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code reparo detect}: run a detector over images, draw and save the results. */
+/** {@code reparo detect}: run a detector over images, a video or a camera, draw and save the results. */
 @Command(name = "detect", sortOptions = false, description = {
-    "Detect objects in an image or every image in a directory. Prints one line per image,",
-    "draws labelled boxes into copies of the images (--out), and writes COCO results JSON (--json).",
+    "Detect objects in an image, the images in a directory, a video file or a",
+    "camera. Prints a line per image or frame (a progress bar when over 20),",
+    "draws labelled boxes into copies of the images or into an .mp4 (--out),",
+    "writes COCO results JSON (--json) and ends with images or frames per second.",
+    "A camera runs until Ctrl-C or --frames N, then completes its outputs.",
     "",
     "Examples:",
-    "  reparo detect --demo                          bundled demo model and sample images",
-    "  reparo detect -m yolo.onnx -s photos/ -o out/ --conf 0.4 --json dets.json"})
+    "  reparo detect --demo                    bundled demo model and sample images",
+    "  reparo detect -m yolo.onnx -s photos/ -o out/ --conf 0.4 --json dets.json",
+    "  reparo detect -m yolo.onnx -s street.mp4 -o out/     writes out/street.mp4",
+    "  reparo detect -m yolo.onnx -s 0 -o out/     camera 0 (/dev/video0)"})
 final class DetectCommand implements Callable<Integer> {
+  /** How long Ctrl-C waits for a video's outputs to be completed. */
+  static final int STOP_WAIT_SECONDS = 30;
   static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff");
 
   @Spec
@@ -47,16 +57,23 @@ final class DetectCommand implements Callable<Integer> {
   @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = ".onnx (converted on first use) or a converted model")
   Path model;
 
-  @Option(names = {"-s", "--source"}, paramLabel = "PATH", description = "an image file or a directory of images")
-  Path source;
+  @Option(names = {"-s", "--source"}, paramLabel = "SOURCE",
+      description = "an image, a directory of images, a video file (.mp4, .avi, .mkv, ...) or a camera index (0: /dev/video0)")
+  String source;
+
+  @Option(names = "--frames", defaultValue = "0", paramLabel = "N",
+      description = "stop after N images or frames (0: all; a camera runs until Ctrl-C)")
+  long frames;
 
   @Option(names = "--demo", description = "use the bundled demo model on generated sample images; writes ./reparo-demo/ (or --out)")
   boolean demo;
 
-  @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "write annotated copies of the images here")
+  @Option(names = {"-o", "--out"}, paramLabel = "DIR",
+      description = "write annotated copies of the images here (a video or camera: one annotated .mp4)")
   Path out;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "write detections as COCO results JSON")
+  @Option(names = "--json", paramLabel = "FILE",
+      description = "write detections as COCO results JSON (a video's image_id is the frame index, from 0)")
   Path json;
 
   @Option(names = "--gt", paramLabel = "COCO.json", description = "take image ids and category ids for --json from this dataset")
@@ -90,12 +107,15 @@ final class DetectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    List<Path> images;
+    if (frames < 0) {
+      throw new CliException("--frames must be 0 (no limit) or more, not " + frames);
+    }
     Path modelPath = model;
+    FrameSource frameSource;
     if (demo) {
       Demo.Bundle bundle = Demo.prepare(out != null ? out : Path.of("reparo-demo"));
       modelPath = model != null ? model : bundle.model();
-      images = source != null ? listImages(source) : bundle.images();
+      frameSource = source != null ? FrameSource.open(source) : new ImageFiles(bundle.images());
       if (out == null) {
         out = bundle.dir();
       }
@@ -103,46 +123,96 @@ final class DetectCommand implements Callable<Integer> {
       if (model == null || source == null) {
         throw new CliException("detect needs --model and --source (or --demo); see 'reparo help detect'");
       }
-      images = listImages(source);
+      frameSource = FrameSource.open(source);
     }
+    boolean video = frameSource.annotatedVideoName() != null;
+    // A video or camera stops on Ctrl-C: the hook ends the loop and waits until the outputs are
+    // complete and the file or camera is closed.
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.set(true);
+      try {
+        done.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "reparo-detect-stop");
+    if (video) {
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+    try (FrameSource src = frameSource) {
+      if (gt != null && video) {
+        throw new CliException("--gt maps image file names to dataset ids; it does not apply to a video or camera");
+      }
+      return run(src, modelPath, stop, o, err);
+    } finally {
+      done.countDown();
+      if (video) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // Shutting down (Ctrl-C): the hook is running and has just been released.
+        }
+      }
+    }
+  }
+
+  private int run(FrameSource src, Path modelPath, AtomicBoolean stop, PrintWriter o, PrintWriter err)
+      throws IOException {
     DetectorOptions.Builder b = DetectorOptions.builder()
         .backend(InferCommand.backendKind(backend))
         .threads(threads).confThreshold(conf).iouThreshold(iou).maxDetections(maxDet)
         .agnosticNms(agnostic).classes(classes);
     meta.forEach(b::metadata);
     CocoIds ids = gt == null ? null : CocoIds.read(gt);
+    boolean video = src.annotatedVideoName() != null;
+    long expected = frames > 0 && (src.expected() < 0 || src.expected() > frames) ? frames : src.expected();
+    String unit = src.unit();
     ObjectMapper mapper = new ObjectMapper();
     ArrayNode results = mapper.createArrayNode();
     long t0 = System.nanoTime();
+    long count = 0;
     int found = 0;
     double detectSeconds = 0;
+    double loopSeconds = 0;
+    Path annotatedVideo = out != null && video ? out.resolve(src.annotatedVideoName()) : null;
+    VideoOutput writer = null;
     try (Detector d = Detector.open(modelPath, b.build())) {
       double openSeconds = (System.nanoTime() - t0) / 1e9;
-      o.printf("model %s on %s (opened in %.2f s), %d image(s)%n", modelPath, d.backendDescription(), openSeconds,
-          images.size());
-      ProgressBar bar = new ProgressBar(err, "detect", images.size());
-      for (int i = 0; i < images.size(); i++) {
-        Path img = images.get(i);
-        BufferedImage pixels;
-        try {
-          pixels = ImageLoader.read(img);
-        } catch (ReparoException e) {
+      o.printf("model %s on %s (opened in %.2f s), %s%n", modelPath, d.backendDescription(), openSeconds,
+          expected >= 0 ? expected + " " + unit + "(s)"
+              : src + (src instanceof VideoFrames v && v.camera() ? ", until Ctrl-C" : ", length unknown"));
+      o.flush();
+      boolean perLine = expected < 0 || expected <= 20;
+      ProgressBar bar = new ProgressBar(err, "detect", perLine ? 0 : (int) Math.min(expected, Integer.MAX_VALUE));
+      long loopStart = System.nanoTime();
+      Frame f;
+      while (!stop.get() && (frames == 0 || count < frames) && (f = src.next()) != null) {
+        count++;
+        if (f.problem() != null) {
           err.println();
-          err.println("reparo: skipping " + e.getMessage());
+          err.println("reparo: skipping " + f.problem());
           bar.step();
           continue;
         }
         long s = System.nanoTime();
-        List<Detection> dets = d.detect(pixels);
+        List<Detection> dets = f.detect(d);
         detectSeconds += (System.nanoTime() - s) / 1e9;
         found += dets.size();
-        if (images.size() <= 20) {
-          o.printf("%s: %dx%d, %s%n", img, pixels.getWidth(), pixels.getHeight(), summary(dets));
+        if (perLine) {
+          o.printf("%s: %dx%d, %s%n", f.name(), f.width(), f.height(), summary(dets));
+          o.flush();
         }
-        if (out != null) {
-          writeAnnotated(pixels, dets, out.resolve(annotatedName(img)));
+        if (annotatedVideo != null) {
+          if (writer == null) {
+            writer = new VideoOutput(annotatedVideo, f.width(), f.height(), src.frameRate());
+          }
+          writeFrame(writer, f, dets);
+        } else if (out != null) {
+          writeAnnotated(f.image(), dets, out.resolve(annotatedName(f.file())));
         }
-        int imageId = ids != null ? ids.imageId(img) : i + 1;
+        long imageId = video ? f.index() : ids != null ? ids.imageId(f.file()) : f.index() + 1;
         for (Detection det : dets) {
           ObjectNode r = results.addObject();
           r.put("image_id", imageId);
@@ -154,15 +224,40 @@ final class DetectCommand implements Callable<Integer> {
         }
         bar.step();
       }
+      bar.finish();
+      loopSeconds = (System.nanoTime() - loopStart) / 1e9;
+      if (writer != null) {
+        writer.finish();
+      }
+      if (json != null) {
+        AtomicFiles.write(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(results));
+      }
+      if (count == 0 && video && !stop.get()) {
+        throw new CliException(src + ": no frames could be decoded");
+      }
+      String written = writer != null ? "; annotated video in " + annotatedVideo
+          : out != null && !video ? "; annotated images in " + out : "";
+      o.printf("%d detections in %d %ss; %.1f %ss/s (detect only, %.1f ms/%s), %.1f %ss/s end to end%s%s%n", found,
+          count, unit, count / Math.max(detectSeconds, 1e-9), unit, 1000 * detectSeconds / Math.max(count, 1), unit,
+          count / Math.max(loopSeconds, 1e-9), unit, written, json != null ? "; results in " + json : "");
+      o.flush();
+      return 0;
+    } finally {
+      if (writer != null) {
+        writer.close();
+      }
     }
-    if (json != null) {
-      AtomicFiles.write(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(results));
+  }
+
+  /** Appends a video frame with its boxes drawn; a frame without detections goes in unchanged, without a copy. */
+  private static void writeFrame(VideoOutput writer, Frame f, List<Detection> dets) {
+    if (dets.isEmpty()) {
+      writer.write(f.bgr(), f.width(), f.height(), f.stride());
+      return;
     }
-    o.printf("%d detections in %d images; %.1f images/s (detect only, %.1f ms/image)%s%s%n", found, images.size(),
-        images.size() / Math.max(detectSeconds, 1e-9), 1000 * detectSeconds / Math.max(images.size(), 1),
-        out != null ? "; annotated images in " + out : "", json != null ? "; results in " + json : "");
-    o.flush();
-    return 0;
+    BufferedImage painted = BoxPainter.paint(f.toImage(), dets);
+    byte[] data = ((DataBufferByte) painted.getRaster().getDataBuffer()).getData();
+    writer.write(ByteBuffer.wrap(data), f.width(), f.height(), f.width() * 3);
   }
 
   private static double round(float v) {

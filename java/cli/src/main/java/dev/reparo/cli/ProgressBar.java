@@ -21,6 +21,10 @@ final class ProgressBar {
     this.total = total;
   }
 
+  /**
+   * Counts one item done. A video's total is only what its container declares: past it the bar
+   * stays full and the count goes on.
+   */
   void step() {
     advanceTo(done + 1);
   }
@@ -35,17 +39,26 @@ final class ProgressBar {
     if (total > 1 && (now - lastDraw > 100_000_000L || done == total)) {
       lastDraw = now;
       double seconds = (now - start) / 1e9;
-      int filled = (int) ((long) WIDTH * done / total);
+      int filled = (int) ((long) WIDTH * Math.min(done, total) / total);
       // Rates over the first fraction of a second are noise (one fast item reads as 300 000/s).
       String speed = "";
       if (seconds >= 0.5) {
         double rate = done / seconds;
         speed = String.format("  %.1f/s  ETA %ds", rate, Math.round((total - done) / rate));
       }
-      err.printf("\r%s [%s%s] %d/%d%s ", what, "#".repeat(filled), " ".repeat(WIDTH - filled), done, total, speed);
+      err.printf("\r%s [%s%s] %d/%d%s ", what, "#".repeat(filled), " ".repeat(WIDTH - filled), done, total,
+          done <= total ? speed : "");
       if (done == total) {
         err.println();
       }
+      err.flush();
+    }
+  }
+
+  /** Ends the bar's line if fewer items came than expected (a shorter video, an early stop). */
+  void finish() {
+    if (total > 1 && done > 0 && done != total) {
+      err.println();
       err.flush();
     }
   }
