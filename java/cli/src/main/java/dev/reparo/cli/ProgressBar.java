@@ -42,6 +42,13 @@ final class ProgressBar {
     }
   }
 
+  /** Steps until {@code n} items are done (a phase that ends early jumps to its total). */
+  void advanceTo(int n) {
+    while (done < Math.min(n, total)) {
+      step();
+    }
+  }
+
   /** Seconds since the bar was created. */
   double elapsedSeconds() {
     return (System.nanoTime() - start) / 1e9;

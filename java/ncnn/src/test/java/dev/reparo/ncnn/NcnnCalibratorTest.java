@@ -22,6 +22,9 @@ import dev.reparo.image.ImageLoader;
 import dev.reparo.quant.CalibrationMethod;
 import dev.reparo.quant.CalibrationTable;
 import dev.reparo.quant.Int8ModelWriter;
+import dev.reparo.quant.WeightScaling;
+import dev.reparo.graph.Graph;
+import dev.reparo.graph.Node;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,6 +183,52 @@ class NcnnCalibratorTest {
         assertEquals(r.table(), again.table(), "one thread or two, the same images give the same table");
       }
     }
+  }
+
+  @Test
+  void perTensorAndPerChannelWeightsBothRunOnNcnnAndOnnxRuntime(@TempDir Path dir) throws Exception {
+    DeployedModel fp32 = convert("yolov5lite_e-training-torchscript11-raw", dir.resolve("fp32"));
+    List<Path> images = list(calibration).subList(0, 8);
+    double[][] worst = new double[2][];
+    for (WeightScaling s : WeightScaling.values()) {
+      NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, images,
+          options(CalibrationMethod.KL).withWeightScaling(s));
+      Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(),
+          Int8ModelWriter.Options.defaults().withWeightScaling(s), dir.resolve(s.cliName()));
+      assertEquals(r.layers().size(), w.int8Layers().size());
+      assertEquals(r.layers().size(), w.qdqNodes().size());
+      CalibrationTable table = CalibrationTable.read(w.model().file("calibration_table"));
+      boolean someChannelsDiffer = false;
+      for (String layer : table.weightLayers()) {
+        float[] ws = table.weightScales(layer);
+        for (float v : ws) {
+          someChannelsDiffer |= v != ws[0];
+          if (s == WeightScaling.PER_TENSOR) {
+            assertEquals(ws[0], v, 0, layer + ": per-tensor scales are one scale repeated");
+          }
+        }
+      }
+      assertEquals(s == WeightScaling.PER_CHANNEL, someChannelsDiffer);
+      Graph qdq = dev.reparo.onnx.Onnx.read(w.model().file("onnx_qdq"));
+      int weightDq = 0;
+      for (Node n : qdq.nodes()) {
+        if (n.opType().equals("DequantizeLinear") && qdq.initializer(n.input(0)) != null) {
+          weightDq++;
+          int rank = qdq.initializer(n.input(1)).rank();
+          assertEquals(s == WeightScaling.PER_CHANNEL, n.attributes().containsKey("axis"), n.name());
+          assertEquals(s == WeightScaling.PER_CHANNEL ? 1 : 0, rank, n.name() + " scale rank");
+        }
+      }
+      assertEquals(w.qdqNodes().size(), weightDq, "one weight DequantizeLinear per quantized node");
+      worst[s.ordinal()] = compare(fp32, w.model());
+      System.out.printf("yolov5lite_e int8 (kl, %s weights): worst head cosine ncnn %.5f, ORT Q/DQ %.5f%n",
+          s.cliName(), worst[s.ordinal()][0], worst[s.ordinal()][1]);
+    }
+    double[] channel = worst[WeightScaling.PER_CHANNEL.ordinal()];
+    double[] tensor = worst[WeightScaling.PER_TENSOR.ordinal()];
+    assertTrue(channel[0] > 0.5 && channel[1] > 0.5, "per-channel " + java.util.Arrays.toString(channel));
+    assertTrue(tensor[0] > 0.5 && tensor[1] > 0.5, "per-tensor " + java.util.Arrays.toString(tensor));
+    assertTrue(Math.abs(tensor[0] - tensor[1]) < 0.05, "ncnn and ONNX Runtime agree on per-tensor scales");
   }
 
   @Test
