@@ -28,8 +28,9 @@ import java.util.Set;
  * </ul>
  *
  * A node is quantized when the table has an input scale under its name: the ncnn lowering keeps
- * ONNX node names as layer names. Per-channel dequantization needs opset 13 (per-tensor 10); older
- * graphs are raised to 13 when none of their operators changed signature in 13.
+ * ONNX node names as layer names. Graphs below opset 13 are raised to 13 when none of their
+ * operators changed signature in 13; otherwise per-channel dequantization (opset 13) fails, and
+ * per-tensor dequantization keeps an opset 10-12 graph's opset.
  *
  * <p>Stateless and thread-safe; mutates the graph it is given.
  */
@@ -58,16 +59,19 @@ public final class QdqOnnx {
    *     cannot be raised
    */
   public static List<String> apply(Graph graph, CalibrationTable table, WeightScaling scaling) {
-    int needed = scaling == WeightScaling.PER_CHANNEL ? 13 : 10;
-    if (graph.opset() < needed) {
-      for (Node n : graph.nodes()) {
-        if ((n.domain().isEmpty() || n.domain().equals("ai.onnx")) && CHANGED_IN_13.contains(n.opType())) {
-          throw new UnsupportedOpException(n, "Q/DQ ONNX", "per-channel DequantizeLinear needs opset 13, and this"
-              + " opset " + graph.opset() + " graph has a " + n.opType() + ", which changed in 13; re-export the"
-              + " model with opset 13 or later");
-        }
+    if (graph.opset() < 13) {
+      Node changed = graph.nodes().stream()
+          .filter(n -> (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && CHANGED_IN_13.contains(n.opType()))
+          .findFirst().orElse(null);
+      if (changed == null) {
+        graph.setOpset(13);
+      } else if (scaling == WeightScaling.PER_CHANNEL || graph.opset() < 10) {
+        String what = scaling == WeightScaling.PER_CHANNEL ? "per-channel DequantizeLinear needs opset 13"
+            : "DequantizeLinear needs opset 10";
+        throw new UnsupportedOpException(changed, "Q/DQ ONNX", what + ", and this opset " + graph.opset()
+            + " graph has a " + changed.opType() + ", which changed in 13; re-export the model with opset 13 or"
+            + " later");
       }
-      graph.setOpset(13);
     }
     Map<String, String> dequantized = new HashMap<>(); // activation value + scale -> its DQ output
     List<String> done = new ArrayList<>();
@@ -92,6 +96,9 @@ public final class QdqOnnx {
       inputs.set(0, xdq);
       inputs.set(1, quantizeWeight(graph, n.input(1), axis, scaling));
       graph.replaceNode(n, n.withInputs(inputs));
+      if (graph.consumers(n.input(1)).isEmpty()) {
+        graph.removeInitializer(n.input(1)); // only the int8 copy is needed
+      }
       done.add(n.name());
     }
     graph.sortTopologically();
@@ -175,9 +182,6 @@ public final class QdqOnnx {
       dqNode.attr(Attribute.of("axis", (long) axis));
     }
     g.addNode(dqNode.build());
-    if (g.consumers(w).isEmpty()) {
-      g.removeInitializer(w);
-    }
     return dq;
   }
 }
