@@ -188,7 +188,7 @@ class NcnnCalibratorTest {
   @Test
   void perTensorAndPerChannelWeightsBothRunOnNcnnAndOnnxRuntime(@TempDir Path dir) throws Exception {
     DeployedModel fp32 = convert("yolov5lite_e-training-torchscript11-raw", dir.resolve("fp32"));
-    List<Path> images = list(calibration).subList(0, 8);
+    List<Path> images = list(calibration).subList(0, 4);
     double[][] worst = new double[2][];
     for (WeightScaling s : WeightScaling.values()) {
       NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, images,
@@ -209,10 +209,13 @@ class NcnnCalibratorTest {
         }
       }
       assertEquals(s == WeightScaling.PER_CHANNEL, someChannelsDiffer);
-      Graph qdq = dev.reparo.onnx.Onnx.read(w.model().file("onnx_qdq"));
+      // Reparo's reader does not take Q/DQ operators: inspect the same transformation in memory
+      // (ONNX Runtime runs the written file in compare()).
+      Graph qdq = dev.reparo.onnx.Onnx.read(fp32.file("onnx"));
+      dev.reparo.quant.QdqOnnx.apply(qdq, r.table(), s);
       int weightDq = 0;
       for (Node n : qdq.nodes()) {
-        if (n.opType().equals("DequantizeLinear") && qdq.initializer(n.input(0)) != null) {
+        if (n.opType().equals("DequantizeLinear") && qdq.longInitializer(n.input(0)) != null) {
           weightDq++;
           int rank = qdq.initializer(n.input(1)).rank();
           assertEquals(s == WeightScaling.PER_CHANNEL, n.attributes().containsKey("axis"), n.name());
@@ -224,11 +227,14 @@ class NcnnCalibratorTest {
       System.out.printf("yolov5lite_e int8 (kl, %s weights): worst head cosine ncnn %.5f, ORT Q/DQ %.5f%n",
           s.cliName(), worst[s.ordinal()][0], worst[s.ordinal()][1]);
     }
-    double[] channel = worst[WeightScaling.PER_CHANNEL.ordinal()];
-    double[] tensor = worst[WeightScaling.PER_TENSOR.ordinal()];
-    assertTrue(channel[0] > 0.5 && channel[1] > 0.5, "per-channel " + java.util.Arrays.toString(channel));
-    assertTrue(tensor[0] > 0.5 && tensor[1] > 0.5, "per-tensor " + java.util.Arrays.toString(tensor));
-    assertTrue(Math.abs(tensor[0] - tensor[1]) < 0.05, "ncnn and ONNX Runtime agree on per-tensor scales");
+    // Measured with KL on 4 images (worst head cosine, ncnn / ORT): per-channel 0.684 / 0.668,
+    // per-tensor 0.678 / 0.679. The random-weight fixture's channels have similar weight ranges, so
+    // the two granularities land close and the activations' error dominates; misplaced or inverted
+    // scales give ~0. QdqOnnxTest shows where per-tensor loses (channels of different ranges).
+    for (double[] c : worst) {
+      assertTrue(c[0] > 0.6 && c[1] > 0.6, "head cosine ncnn " + c[0] + ", ORT " + c[1]);
+      assertTrue(Math.abs(c[0] - c[1]) < 0.05, "ncnn and ONNX Runtime agree on the same scales");
+    }
   }
 
   @Test
