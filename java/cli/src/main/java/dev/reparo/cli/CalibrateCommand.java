@@ -2,9 +2,11 @@ package dev.reparo.cli;
 
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.ncnn.MixedPrecisionSearch;
 import dev.reparo.ncnn.NcnnCalibrator;
 import dev.reparo.quant.CalibrationMethod;
 import dev.reparo.quant.Int8ModelWriter;
+import dev.reparo.quant.WeightScaling;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,8 +27,22 @@ import picocli.CommandLine.Spec;
     "model.bin (ncnn int8), model.qdq.onnx (QuantizeLinear/DequantizeLinear for TensorRT and",
     "ONNX Runtime), model.table (ncnn2table format), model.fused.onnx and model.json.",
     "",
-    "Example:  reparo calibrate --model yolo.onnx --images val/images --count 500 --method kl --out build/int8"})
+    "Weights get one int8 scale per output channel (--per-channel, the default) or one per weight",
+    "tensor (--no-per-channel: coarser, for runtimes or hardware without per-channel support).",
+    "",
+    "--mixed keeps the layers int8 hurts most in FP32: each layer's sensitivity is the model-output",
+    "cosine to FP32 with only that layer in int8; from all-int8, the most sensitive layers move to",
+    "FP32 one at a time until the mean output cosine (all outputs, first " + MixedPrecisionSearch.DEFAULT_IMAGES
+        + " calibration",
+    "images, run on ncnn) reaches --target. The layers kept in FP32 are printed and written to",
+    "mixed.json.",
+    "",
+    "Examples:",
+    "  reparo calibrate --model yolo.onnx --images val/images --count 500 --method kl --out build/int8",
+    "  reparo calibrate -m yolo.onnx --images val/images --mixed --target 0.995 --out build/mixed"})
 final class CalibrateCommand implements Callable<Integer> {
+  static final String MIXED_JSON = "mixed.json";
+
   @Spec
   CommandSpec spec;
 
@@ -46,6 +62,18 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--percentile", defaultValue = "99.99", description = "for --method percentile (default ${DEFAULT-VALUE})")
   double percentile;
 
+  @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "one weight scale per output channel (default); --no-per-channel: one per weight tensor")
+  boolean perChannel;
+
+  @Option(names = "--mixed", description = "keep the layers int8 hurts most in FP32 until the output cosine"
+      + " reaches --target; writes mixed.json")
+  boolean mixed;
+
+  @Option(names = "--target", paramLabel = "COSINE", description = "with --mixed: mean output cosine to FP32 to"
+      + " reach, in [0, 1] (default " + MixedPrecisionSearch.DEFAULT_TARGET + ")")
+  Double target;
+
   @Option(names = "--threads", defaultValue = "0", description = "worker threads (0: one per core)")
   int threads;
 
@@ -62,7 +90,15 @@ final class CalibrateCommand implements Callable<Integer> {
     if (count < 1) {
       throw new CliException("--count must be at least 1, got " + count);
     }
+    if (target != null && !mixed) {
+      throw new CliException("--target sets the goal of --mixed; add --mixed");
+    }
+    double goal = target == null ? MixedPrecisionSearch.DEFAULT_TARGET : target;
+    if (!(goal >= 0 && goal <= 1)) {
+      throw new CliException("--target must be a cosine in [0, 1], got " + target);
+    }
     CalibrationMethod m = CalibrationMethod.parse(method);
+    WeightScaling scaling = perChannel ? WeightScaling.PER_CHANNEL : WeightScaling.PER_TENSOR;
     DeployedModel fp32 = dev.reparo.convert.ModelLocator.locate(model);
     List<Path> all = DetectCommand.listImages(images);
     List<Path> used = all.subList(0, Math.min(count, all.size()));
@@ -72,26 +108,60 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     DetectorOptions.Builder det = DetectorOptions.builder();
     meta.forEach(det::metadata);
+    Bars bars = new Bars(err);
     NcnnCalibrator.Options options = NcnnCalibrator.Options.of(m).withPercentile(percentile).withThreads(threads)
-        .withDetector(det.build()).withProgress(new Bars(err));
+        .withWeightScaling(scaling).withDetector(det.build()).withProgress(bars);
     long t0 = System.nanoTime();
     NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, used, options);
     for (String s : r.skipped()) {
       err.println("warning: skipped " + s);
     }
-    Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), out);
-    o.printf("Calibrated %s on %d images (%d skipped) with %s in %.1f s -> %s%n", model, r.images(), r.skipped().size(),
-        m.cliName(), (System.nanoTime() - t0) / 1e9, out);
-    o.printf("%d layers run in int8 on ncnn; %d ONNX nodes have Q/DQ inputs%s%n", w.int8Layers().size(),
-        w.qdqNodes().size(), w.qdqSkipped().isEmpty() ? "" : " (no Q/DQ ONNX: " + w.qdqSkipped() + ")");
+    MixedPrecisionSearch.Result mix = null;
+    if (mixed) {
+      mix = MixedPrecisionSearch.search(fp32, r.table(), used, MixedPrecisionSearch.Options.of(goal)
+          .withThreads(threads).withDetector(det.build()).withProgress(bars));
+      if (!mix.reached()) {
+        err.printf("warning: --target %s is not reached even with every layer in FP32 (cosine %.6f); the model has"
+            + " no int8 layer left%n", goal, mix.cosine());
+      }
+      mix.write(out.resolve(MIXED_JSON)); // before model.json, which marks the directory complete
+    }
+    Int8ModelWriter.Options writeOptions = Int8ModelWriter.Options.defaults().withWeightScaling(scaling)
+        .withKeepFp32(mix == null ? List.of() : mix.keptLayerNames());
+    Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), writeOptions, out);
+    o.printf("Calibrated %s on %d images (%d skipped) with %s, %s weights in %.1f s -> %s%n", model, r.images(),
+        r.skipped().size(), m.cliName(), scaling.cliName(), (System.nanoTime() - t0) / 1e9, out);
+    o.printf("%d layers run in int8 on ncnn%s; %d ONNX nodes have Q/DQ inputs%s%n", w.int8Layers().size(),
+        w.fp32Layers().isEmpty() ? "" : ", " + w.fp32Layers().size() + " kept in FP32", w.qdqNodes().size(),
+        w.qdqSkipped().isEmpty() ? "" : " (no Q/DQ ONNX: " + w.qdqSkipped() + ")");
     o.println();
     o.printf("%-48s %-20s %10s %10s %9s%n", "layer (worst first)", "type", "max |x|", "threshold", "cosine");
     for (NcnnCalibrator.LayerResult l : r.worstFirst()) {
       o.printf("%-48s %-20s %10.4g %10.4g %9.5f%n", abbreviate(l.layer()), l.type(), l.absmax(), l.threshold(),
           l.cosine());
     }
+    if (mix != null) {
+      printMixed(o, mix);
+    }
     o.flush();
     return 0;
+  }
+
+  private static void printMixed(PrintWriter o, MixedPrecisionSearch.Result mix) {
+    o.println();
+    o.printf("Mixed precision on %d images: output cosine to FP32 %.6f with every layer in int8, target %s%n",
+        mix.images(), mix.int8Cosine(), mix.target());
+    if (mix.keptFp32().isEmpty()) {
+      o.println("every layer stays int8: the target is met");
+    } else {
+      o.printf("%-48s %-20s %12s %12s%n", "layer kept in FP32", "type", "cos alone", "model cos");
+      for (MixedPrecisionSearch.Kept k : mix.keptFp32()) {
+        o.printf("%-48s %-20s %12.6f %12.6f%n", abbreviate(k.layer().layer()), k.layer().type(), k.layer().cosine(),
+            k.modelCosine());
+      }
+    }
+    o.printf("final output cosine %.6f (%s); %d of %d layers in FP32; see %s%n", mix.cosine(),
+        mix.reached() ? "target met" : "target NOT met", mix.keptFp32().size(), mix.sensitivity().size(), MIXED_JSON);
   }
 
   private static String abbreviate(String s) {
@@ -114,7 +184,7 @@ final class CalibrateCommand implements Callable<Integer> {
         this.phase = phase;
         bar = new ProgressBar(err, String.format("%-12s", phase), total);
       }
-      bar.step();
+      bar.advanceTo(done);
     }
   }
 }

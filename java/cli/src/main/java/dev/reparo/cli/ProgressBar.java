@@ -26,11 +26,18 @@ final class ProgressBar {
    * stays full and the count goes on.
    */
   void step() {
-    advanceTo(done + 1);
+    update(done + 1);
   }
 
-  /** Sets the count done to {@code n} (ignored when it is not more than before) and redraws. */
+  /**
+   * Sets the count done to {@code n}, at most the total (ignored when it is not more than before),
+   * and redraws; a phase that ends early jumps to its total this way.
+   */
   void advanceTo(int n) {
+    update(total > 0 ? Math.min(n, total) : n);
+  }
+
+  private void update(int n) {
     if (n <= done) {
       return;
     }

@@ -21,14 +21,16 @@ import java.util.Set;
  * <ul>
  *   <li>each quantized Conv/Gemm/MatMul input gets {@code Q → DQ} with the per-tensor scale
  *       {@code 1 / s} (ONNX scales divide, ncnn's multiply) and an int8 zero point of 0;
- *   <li>its weight is stored as int8 with one scale per output channel ({@code max|w| / 127}) and
- *       dequantized by {@code DequantizeLinear(axis)};
+ *   <li>its weight is stored as int8 with one scale per output channel ({@code max|w| / 127}),
+ *       dequantized by {@code DequantizeLinear(axis)}, or with {@link WeightScaling#PER_TENSOR} one
+ *       scale for the tensor, dequantized by a per-tensor {@code DequantizeLinear};
  *   <li>biases and everything else stay FP32 (TensorRT quantizes the bias itself).
  * </ul>
  *
  * A node is quantized when the table has an input scale under its name: the ncnn lowering keeps
- * ONNX node names as layer names. Per-channel dequantization needs opset 13; older graphs are
- * raised to 13 when none of their operators changed signature in 13.
+ * ONNX node names as layer names. Graphs below opset 13 are raised to 13 when none of their
+ * operators changed signature in 13; otherwise per-channel dequantization (opset 13) fails, and
+ * per-tensor dequantization keeps an opset 10-12 graph's opset.
  *
  * <p>Stateless and thread-safe; mutates the graph it is given.
  */
@@ -40,21 +42,36 @@ public final class QdqOnnx {
   private QdqOnnx() {}
 
   /**
-   * Inserts Q/DQ pairs for every node the table quantizes.
+   * Inserts Q/DQ pairs with per-channel weights for every node the table quantizes.
    *
    * @return the names of the quantized nodes, in graph order
    * @throws UnsupportedOpException if the graph's opset is below 13 and cannot be raised
    */
   public static List<String> apply(Graph graph, CalibrationTable table) {
+    return apply(graph, table, WeightScaling.PER_CHANNEL);
+  }
+
+  /**
+   * Inserts Q/DQ pairs for every node the table quantizes; nodes it does not name stay FP32.
+   *
+   * @return the names of the quantized nodes, in graph order
+   * @throws UnsupportedOpException if the graph's opset is below what the dequantization needs and
+   *     cannot be raised
+   */
+  public static List<String> apply(Graph graph, CalibrationTable table, WeightScaling scaling) {
     if (graph.opset() < 13) {
-      for (Node n : graph.nodes()) {
-        if ((n.domain().isEmpty() || n.domain().equals("ai.onnx")) && CHANGED_IN_13.contains(n.opType())) {
-          throw new UnsupportedOpException(n, "Q/DQ ONNX", "per-channel DequantizeLinear needs opset 13, and this"
-              + " opset " + graph.opset() + " graph has a " + n.opType() + ", which changed in 13; re-export the"
-              + " model with opset 13 or later");
-        }
+      Node changed = graph.nodes().stream()
+          .filter(n -> (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && CHANGED_IN_13.contains(n.opType()))
+          .findFirst().orElse(null);
+      if (changed == null) {
+        graph.setOpset(13);
+      } else if (scaling == WeightScaling.PER_CHANNEL || graph.opset() < 10) {
+        String what = scaling == WeightScaling.PER_CHANNEL ? "per-channel DequantizeLinear needs opset 13"
+            : "DequantizeLinear needs opset 10";
+        throw new UnsupportedOpException(changed, "Q/DQ ONNX", what + ", and this opset " + graph.opset()
+            + " graph has a " + changed.opType() + ", which changed in 13; re-export the model with opset 13 or"
+            + " later");
       }
-      graph.setOpset(13);
     }
     Map<String, String> dequantized = new HashMap<>(); // activation value + scale -> its DQ output
     List<String> done = new ArrayList<>();
@@ -77,8 +94,11 @@ public final class QdqOnnx {
         dequantized.put(key, xdq);
       }
       inputs.set(0, xdq);
-      inputs.set(1, quantizeWeight(graph, n.input(1), axis));
+      inputs.set(1, quantizeWeight(graph, n.input(1), axis, scaling));
       graph.replaceNode(n, n.withInputs(inputs));
+      if (graph.consumers(n.input(1)).isEmpty()) {
+        graph.removeInitializer(n.input(1)); // only the int8 copy is needed
+      }
       done.add(n.name());
     }
     graph.sortTopologically();
@@ -113,8 +133,11 @@ public final class QdqOnnx {
     return dq;
   }
 
-  /** int8 weight with per-channel scales along {@code axis}, dequantized by a DQ node; returns its output. */
-  private static String quantizeWeight(Graph g, String w, int axis) {
+  /**
+   * int8 weight with per-channel scales along {@code axis} (or one per-tensor scale), dequantized
+   * by a DQ node; returns its output.
+   */
+  private static String quantizeWeight(Graph g, String w, int axis, WeightScaling scaling) {
     Tensor t = g.initializer(w);
     int[] shape = t.shape();
     int channels = shape[axis];
@@ -128,6 +151,13 @@ public final class QdqOnnx {
       int c = (i / inner) % channels;
       max[c] = Math.max(max[c], Math.abs(data[i]));
     }
+    if (scaling == WeightScaling.PER_TENSOR) {
+      float all = 0;
+      for (float m : max) {
+        all = Math.max(all, m);
+      }
+      java.util.Arrays.fill(max, all);
+    }
     float[] scales = new float[channels];
     for (int c = 0; c < channels; c++) {
       scales[c] = max[c] == 0 ? 1f : max[c] / Thresholds.QMAX; // an all-zero channel: any positive scale
@@ -139,15 +169,19 @@ public final class QdqOnnx {
     String wq = g.uniqueName(w + "_quantized");
     g.putInitializer(wq, LongTensor.of(DataType.INT8, q, shape));
     String sc = g.uniqueName(w + "_scale");
-    g.putInitializer(sc, Tensor.of(scales, channels));
     String zp = g.uniqueName(w + "_zero_point");
-    g.putInitializer(zp, LongTensor.of(DataType.INT8, new long[channels], channels));
     String dq = g.uniqueName(w + "_dequantized");
-    g.addNode(Node.builder("DequantizeLinear").name(g.uniqueName(w + "_DequantizeLinear")).inputs(wq, sc, zp)
-        .outputs(dq).attr(Attribute.of("axis", (long) axis)).build());
-    if (g.consumers(w).isEmpty()) {
-      g.removeInitializer(w);
+    Node.Builder dqNode = Node.builder("DequantizeLinear").name(g.uniqueName(w + "_DequantizeLinear"))
+        .inputs(wq, sc, zp).outputs(dq);
+    if (scaling == WeightScaling.PER_TENSOR) {
+      g.putInitializer(sc, Tensor.of(new float[] {scales[0]}));
+      g.putInitializer(zp, LongTensor.of(DataType.INT8, new long[] {0}));
+    } else {
+      g.putInitializer(sc, Tensor.of(scales, channels));
+      g.putInitializer(zp, LongTensor.of(DataType.INT8, new long[channels], channels));
+      dqNode.attr(Attribute.of("axis", (long) axis));
     }
+    g.addNode(dqNode.build());
     return dq;
   }
 }

@@ -60,6 +60,11 @@ public record QuantizableLayer(String name, String type, String input, String ou
 
   /** Per-channel symmetric weight scales. */
   public float[] weightScales() {
-    return WeightQuantization.scales(weight.data(), channels, weightQmax);
+    return weightScales(WeightScaling.PER_CHANNEL);
+  }
+
+  /** Symmetric weight scales, one per channel (all equal when per-tensor), as ncnn's int8 layer reads them. */
+  public float[] weightScales(WeightScaling scaling) {
+    return scaling.scales(weight.data(), channels, weightQmax);
   }
 }

@@ -77,6 +77,40 @@ class Int8LoweringTest {
   }
 
   @Test
+  void layersLeftOutOfTheTableStayFp32AndPerTensorScalesAreStoredPerChannel() throws Exception {
+    Graph g = lowered("yolov5lite_e-training-torchscript11-raw");
+    List<QuantizableLayer> layers = QuantizableLayer.find(g);
+    Map<String, float[]> w = new LinkedHashMap<>();
+    Map<String, Float> in = new LinkedHashMap<>();
+    for (QuantizableLayer l : layers) {
+      w.put(l.name(), l.weightScales(WeightScaling.PER_TENSOR));
+      in.put(l.name(), 42.5f);
+    }
+    List<String> kept = List.of(layers.get(0).name(), layers.get(layers.size() - 1).name());
+    List<String> done = Int8Lowering.apply(g, new CalibrationTable(w, in).without(kept));
+    assertEquals(layers.size() - 2, done.size());
+    NcnnFiles int8 = NcnnWriter.render(g, NcnnWriter.WeightStorage.FP32);
+    Graph back = NcnnReader.read(int8.param(), int8.bin(), "m.param", "m.bin");
+    for (QuantizableLayer l : layers) {
+      Node n = back.nodes().stream().filter(x -> x.name().equals(l.name())).findFirst().orElseThrow();
+      if (kept.contains(l.name())) {
+        assertEquals(0, n.attrInt("8", 0), l.name());
+        assertArrayEquals(l.weight().data(), back.initializer(n.input(1)).data(), l.name() + " keeps FP32 weights");
+        continue;
+      }
+      float[] scales = back.initializer(n.input(n.inputs().size() - 2)).data();
+      assertEquals(l.channels(), scales.length, "ncnn reads one scale per output channel");
+      float max = 0;
+      for (float v : l.weight().data()) {
+        max = Math.max(max, Math.abs(v));
+      }
+      for (float s : scales) {
+        assertEquals(l.weightQmax() / max, s, 0, l.name());
+      }
+    }
+  }
+
+  @Test
   void readerDequantizesAndWriterReproducesTheBytes() throws Exception {
     Graph g = lowered("repvgg_stack-training-torchscript11");
     List<QuantizableLayer> layers = QuantizableLayer.find(g);

@@ -24,6 +24,7 @@ import dev.reparo.quant.CalibrationTable;
 import dev.reparo.quant.Int8Lowering;
 import dev.reparo.quant.QuantizableLayer;
 import dev.reparo.quant.Thresholds;
+import dev.reparo.quant.WeightScaling;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,12 +65,13 @@ public final class NcnnCalibrator {
    * How to calibrate.
    *
    * @param percentile used by {@link CalibrationMethod#PERCENTILE}, in (0, 100]
+   * @param weightScaling per-channel or per-tensor weight scales in the table
    * @param threads worker threads, 0 for one per core
    * @param probeImages images used by the per-layer int8 check (and EQ's search)
    * @param detector metadata overrides and input size, as {@code Detector.open} takes them
    */
-  public record Options(CalibrationMethod method, double percentile, int threads, int probeImages,
-      DetectorOptions detector, Progress progress) {
+  public record Options(CalibrationMethod method, double percentile, WeightScaling weightScaling, int threads,
+      int probeImages, DetectorOptions detector, Progress progress) {
     public Options {
       if (!(percentile > 0 && percentile <= 100)) {
         throw new InvalidInputException("percentile must be in (0, 100], got " + percentile);
@@ -80,23 +82,27 @@ public final class NcnnCalibrator {
     }
 
     public static Options of(CalibrationMethod method) {
-      return new Options(method, 99.99, 0, 4, DetectorOptions.defaults(), Progress.NONE);
+      return new Options(method, 99.99, WeightScaling.PER_CHANNEL, 0, 4, DetectorOptions.defaults(), Progress.NONE);
     }
 
     public Options withPercentile(double p) {
-      return new Options(method, p, threads, probeImages, detector, progress);
+      return new Options(method, p, weightScaling, threads, probeImages, detector, progress);
+    }
+
+    public Options withWeightScaling(WeightScaling w) {
+      return new Options(method, percentile, w, threads, probeImages, detector, progress);
     }
 
     public Options withThreads(int n) {
-      return new Options(method, percentile, n, probeImages, detector, progress);
+      return new Options(method, percentile, weightScaling, n, probeImages, detector, progress);
     }
 
     public Options withDetector(DetectorOptions d) {
-      return new Options(method, percentile, threads, probeImages, d, progress);
+      return new Options(method, percentile, weightScaling, threads, probeImages, d, progress);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(method, percentile, threads, probeImages, detector, p);
+      return new Options(method, percentile, weightScaling, threads, probeImages, detector, p);
     }
   }
 
@@ -168,7 +174,7 @@ public final class NcnnCalibrator {
             ? eqCandidates(run.absmax[l], thresholds[l], run.histograms[l], run.counts[l])
             : new double[] {thresholds[l]};
       }
-      double[][] cosines = run.probe(lowered, candidates, probe);
+      double[][] cosines = run.probe(lowered, candidates, probe, options.weightScaling());
       Map<String, float[]> weightScales = new LinkedHashMap<>();
       Map<String, Float> inputScales = new LinkedHashMap<>();
       List<LayerResult> results = new ArrayList<>();
@@ -182,7 +188,7 @@ public final class NcnnCalibrator {
         QuantizableLayer layer = layers.get(l);
         double t = candidates[l][best];
         float scale = Thresholds.scale(t);
-        weightScales.put(layer.name(), layer.weightScales());
+        weightScales.put(layer.name(), layer.weightScales(options.weightScaling()));
         inputScales.put(layer.name(), scale);
         results.add(new LayerResult(layer.name(), layer.type(), run.bottoms[l], run.absmax[l], t, scale,
             cosines[l][best]));
@@ -395,7 +401,7 @@ public final class NcnnCalibrator {
      * Mean cosine of each layer's int8 output (at each candidate threshold) to its FP32 output, the
      * layer fed its real FP32 input on each probe image.
      */
-    double[][] probe(Graph lowered, double[][] candidates, List<Integer> probeImages) {
+    double[][] probe(Graph lowered, double[][] candidates, List<Integer> probeImages, WeightScaling scaling) {
       int L = layers.size();
       NcnnModel[][] nets = new NcnnModel[L][];
       try {
@@ -404,7 +410,7 @@ public final class NcnnCalibrator {
           Graph single = singleLayer(lowered, layers.get(l));
           for (int c = 0; c < candidates[l].length; c++) {
             QuantizableLayer layer = layers.get(l);
-            CalibrationTable t = new CalibrationTable(Map.of(layer.name(), layer.weightScales()),
+            CalibrationTable t = new CalibrationTable(Map.of(layer.name(), layer.weightScales(scaling)),
                 Map.of(layer.name(), Thresholds.scale(candidates[l][c])));
             Graph g = single.copy();
             Int8Lowering.apply(g, t);

@@ -1,0 +1,73 @@
+package dev.reparo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.data.SyntheticDataset;
+import dev.reparo.quant.CalibrationTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CalibrateCommandTest {
+  @Test
+  void helpTeachesWeightScalingAndMixedPrecision() {
+    ReparoCliTest.Result r = ReparoCliTest.run("help", "calibrate");
+    assertEquals(0, r.code(), r.err());
+    for (String s : List.of("--[no-]per-channel", "--mixed", "--target=COSINE", "mixed.json", "default 0.99")) {
+      assertTrue(r.out().contains(s), s + " in\n" + r.out());
+    }
+  }
+
+  @Test
+  void targetWithoutMixedAndOutOfRangeTargetsAreUsageErrors(@TempDir Path dir) {
+    ReparoCliTest.Result r = ReparoCliTest.run("calibrate", "-m", "x.onnx", "--images", dir.toString(), "--target",
+        "0.9", "--out", dir.resolve("o").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("add --mixed"), r.err());
+    r = ReparoCliTest.run("calibrate", "-m", "x.onnx", "--images", dir.toString(), "--mixed", "--target", "1.2",
+        "--out", dir.resolve("o").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("[0, 1]"), r.err());
+  }
+
+  @Test
+  void mixedPerTensorCalibrationKeepsLayersInFp32AndReportsThem(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(3).write(dir.resolve("data"), 3, (d, t) -> {});
+    Path out = dir.resolve("mixed");
+    // A small model (7 convolutions at 64x64) keeps the search cheap.
+    List<String> args = new ArrayList<>(List.of("calibrate", "-m",
+        DetectAndEvalCommandTest.FIXTURES.resolve("repvgg_stack-default-torchscript13/model.onnx").toString(),
+        "--images", dir.resolve("data/images").toString(), "--count", "3", "--method", "minmax",
+        "--no-per-channel", "--mixed", "--target", "0.99", "--threads", "2", "--out", out.toString(),
+        "--meta", "names=[\"a\"]", "--meta", "strides=[8]", "--meta", "anchors=[[10,13]]"));
+    ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
+    assertEquals(0, r.code(), r.err());
+    System.out.println(r.out());
+    assertTrue(r.out().contains("per-tensor weights"), r.out());
+    assertTrue(r.out().contains("layer kept in FP32"), r.out());
+    assertTrue(r.err().contains("sensitivity"), "progress bar: " + r.err());
+    JsonNode mixed = new ObjectMapper().readTree(out.resolve("mixed.json").toFile());
+    int kept = mixed.get("kept_fp32").size();
+    assertTrue(kept >= 1 && mixed.get("int8_layers").asInt() >= 1, mixed.toString());
+    assertTrue(mixed.get("reached").asBoolean() && mixed.get("cosine").asDouble() >= 0.99, mixed.toString());
+    assertTrue(mixed.get("all_int8_cosine").asDouble() < 0.99, mixed.toString());
+    for (JsonNode k : mixed.get("kept_fp32")) {
+      assertTrue(r.out().contains(k.get("layer").asText()), k + " printed");
+    }
+    CalibrationTable table = CalibrationTable.read(out.resolve("model.table"));
+    assertEquals(mixed.get("int8_layers").asInt(), table.inputScales().size());
+    for (String layer : table.weightLayers()) {
+      float[] s = table.weightScales(layer);
+      for (float v : s) {
+        assertEquals(s[0], v, 0, layer + ": per-tensor");
+      }
+    }
+    assertTrue(Files.isRegularFile(out.resolve("model.qdq.onnx")));
+  }
+}
