@@ -40,9 +40,11 @@ import java.util.Set;
  */
 public final class MixedPrecisionSearch {
   /**
-   * The default target. Int8 models of trained detectors typically keep their raw outputs at
-   * cosine 0.99-0.999 of FP32 where mAP is unchanged; the random-weight test fixtures, whose errors
-   * compound through depth, need FP32 layers to reach it.
+   * The default target: a conventional "int8 is harmless" level, not yet measured against mAP on
+   * a trained model here (check with {@code reparo eval}). The random-weight test fixtures, whose
+   * errors compound through depth, stay below it in all-int8 and reach it with many FP32 layers
+   * (16 synthetic images, 8 searched: yolov5lite_e 0.68 with KL / 0.97 with EQ, 23 / 20 of 43
+   * layers kept; yolov5lite_g 0.88 / 0.90, 33 / 29 of 38 kept).
    */
   public static final double DEFAULT_TARGET = 0.99;
 
