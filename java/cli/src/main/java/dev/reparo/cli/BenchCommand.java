@@ -11,6 +11,7 @@ import dev.reparo.convert.ModelConverter;
 import dev.reparo.convert.ModelLocator;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.graph.ModelSummary;
+import dev.reparo.io.FileTrees;
 import dev.reparo.onnx.Onnx;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -129,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
       return 0;
     } finally {
       if (unfusedDir != null) {
-        deleteTree(unfusedDir);
+        FileTrees.delete(unfusedDir);
       }
     }
   }
@@ -160,13 +161,5 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return names;
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (var s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

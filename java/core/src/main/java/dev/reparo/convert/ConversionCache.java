@@ -4,6 +4,7 @@ import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.io.Digests;
+import dev.reparo.io.FileTrees;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -14,10 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * Converted models on disk, keyed by the source file's SHA-256 and Reparo's version, so that
@@ -84,7 +83,7 @@ public final class ConversionCache {
       if (cached != null) {
         return cached;
       }
-      deleteTree(entry);
+      FileTrees.delete(entry);
       Path tmp = Files.createTempDirectory(root, "." + entry.getFileName() + "-");
       try {
         conversions.incrementAndGet();
@@ -95,7 +94,7 @@ public final class ConversionCache {
           throw new IOException("cannot move converted model into " + entry + ": " + e.getMessage(), e);
         }
       } finally {
-        deleteTree(tmp);
+        FileTrees.delete(tmp);
       }
     }
     DeployedModel built = valid(entry, sha);
@@ -121,14 +120,4 @@ public final class ConversionCache {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }
