@@ -8,8 +8,6 @@ import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.format.npy.Npy;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,23 +56,13 @@ public class BackendBenchmark {
   public void setUp() throws Exception {
     cache = Files.createTempDirectory("reparo-bench-cache");
     Path fx = Fixtures.dir(FIXTURE);
-    DetectorOptions opts = DetectorOptions.builder()
-        .backend(DetectorOptions.Backend.valueOf(backend.toUpperCase(Locale.ROOT))).threads(threads)
-        .metadata("names", "[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]")
-        .metadata("strides", "[8,16,32]")
-        .metadata("anchors", "[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]")
-        .build();
+    DetectorOptions opts = Fixtures.detectorOptions()
+        .backend(DetectorOptions.Backend.valueOf(backend.toUpperCase(Locale.ROOT))).threads(threads).build();
     DeployedModel deployed = new ConversionCache(cache).deploy(fx.resolve("model.onnx"));
     model = Backends.find(opts.backend()).load(deployed, opts);
     detector = Detector.open(deployed.dir(), opts);
     input = Npy.read(fx.resolve("input.npy"));
-    image = new BufferedImage(640, 480, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setColor(Color.DARK_GRAY);
-    g.fillRect(0, 0, 640, 480);
-    g.setColor(Color.ORANGE);
-    g.fillOval(200, 150, 120, 120);
-    g.dispose();
+    image = Fixtures.scene();
   }
 
   @Benchmark
