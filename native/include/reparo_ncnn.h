@@ -3,13 +3,19 @@
 #ifndef REPARO_NCNN_H
 #define REPARO_NCNN_H
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <algorithm>
 
 #include "c_api.h"
 #include "cpu.h"
 #include "datareader.h"
+#include "mat.h"
 #include "net.h"
 #include "platform.h"
+#include "reparo_letterbox.h"
 
 /* Returned by reparo_ncnn_load_model_bounded. */
 #define REPARO_NCNN_LOAD_OK 0
@@ -121,6 +127,125 @@ inline int reparo_ncnn_cpu_supports(const char* feature)
             return features[i].probe() ? 1 : 0;
     }
     return -1;
+}
+
+/*
+ * YOLO pre-processing of interleaved 3-channel 8-bit pixels, the same numbers as
+ * ncnn_mat_from_pixels_resize + ncnn_copy_make_border + ncnn_mat_substract_mean_normalize (and
+ * twice as fast): ncnn's bilinear resize in its 11-bit fixed point, skipped when the size is
+ * unchanged, written into the [top, left] corner area of a new [3, out_h, out_w] float mat; every
+ * other cell is fill; each value v becomes fma(v, norm, -mean * norm) as ncnn's Scale layer computes
+ * it. The work is arranged for SIMD: each source row is resized horizontally once into three
+ * channel rows (reparo_letterbox.h), and two such rows are blended vertically straight into the
+ * output planes, with no intermediate 8-bit image. swap_rb writes the input's channels 2, 1, 0 (BGR to
+ * RGB). Pixels start at pixels + offset (a Java array passed in place); mean may be NULL (none).
+ * Returns NULL on bad sizes or allocation failure; the caller destroys the mat.
+ */
+inline ncnn_mat_t reparo_ncnn_letterbox_c3(const unsigned char* pixels, size_t offset, int width, int height, int stride,
+    int swap_rb, int resized_w, int resized_h, int top, int left, int out_w, int out_h, float fill,
+    const float* mean, const float* norm)
+{
+    if (width <= 0 || height <= 0 || stride < width * 3 || resized_w <= 0 || resized_h <= 0 || top < 0
+        || left < 0 || top + resized_h > out_h || left + resized_w > out_w || norm == 0)
+        return 0;
+    pixels += offset;
+    if ((resized_w != width || resized_h != height) && (width < 2 || height < 2))
+    {
+        // Bilinear sampling needs two source pixels per axis: repeat the single row or column
+        // (interpolating between equal pixels gives that pixel).
+        const int w2 = std::max(width, 2), h2 = std::max(height, 2);
+        unsigned char* twice = (unsigned char*)malloc((size_t)w2 * h2 * 3);
+        if (!twice)
+            return 0;
+        for (int y = 0; y < h2; y++)
+            for (int x = 0; x < w2; x++)
+                memcpy(twice + ((size_t)y * w2 + x) * 3, pixels + (size_t)std::min(y, height - 1) * stride
+                    + (size_t)std::min(x, width - 1) * 3, 3);
+        ncnn_mat_t mat = reparo_ncnn_letterbox_c3(twice, 0, w2, h2, w2 * 3, swap_rb, resized_w, resized_h, top, left,
+            out_w, out_h, fill, mean, norm);
+        free(twice);
+        return mat;
+    }
+
+    ncnn::Mat* out = new ncnn::Mat(out_w, out_h, 3, (size_t)4u);
+    if (out->empty())
+    {
+        delete out;
+        return 0;
+    }
+    float scale[3], bias[3];
+    float* plane[3];
+    for (int c = 0; c < 3; c++)
+    {
+        const int from = swap_rb ? 2 - c : c;   // output channel c reads input channel from
+        scale[from] = norm[c];
+        bias[from] = mean ? -mean[c] * norm[c] : -0.f;
+        plane[from] = out->channel(c);
+        const float border = fmaf(fill, norm[c], bias[from]);
+        float* p = plane[from];
+        for (int y = 0; y < out_h; y++)
+        {
+            float* row = p + (size_t)y * out_w;
+            if (y < top || y >= top + resized_h)
+            {
+                for (int x = 0; x < out_w; x++) row[x] = border;
+            }
+            else
+            {
+                for (int x = 0; x < left; x++) row[x] = border;
+                for (int x = left + resized_w; x < out_w; x++) row[x] = border;
+            }
+        }
+    }
+    if (resized_w == width && resized_h == height)
+    {
+        for (int y = 0; y < resized_h; y++)
+            for (int k = 0; k < 3; k++)
+                reparo_letterbox::row_normalize(pixels + (size_t)y * stride, k, width, scale[k], bias[k],
+                    out->channel(swap_rb ? 2 - k : k).row(top + y) + left);
+        return (ncnn_mat_t)out;
+    }
+
+    const int w = resized_w, h = resized_h;
+    int* buf = (int*)malloc(sizeof(int) * ((size_t)w * 3 + (size_t)h * 3 + (size_t)w * 6));
+    if (!buf)
+    {
+        delete out;
+        return 0;
+    }
+    int *xofs = buf, *a0 = xofs + w, *a1 = a0 + w, *yofs = a1 + w, *b0 = yofs + h, *b1 = b0 + h;
+    int* rows[2][3];
+    for (int r = 0; r < 2; r++)
+        for (int k = 0; k < 3; k++)
+            rows[r][k] = b1 + h + (size_t)(r * 3 + k) * w;
+    reparo_letterbox::bilinear_coefficients(width, w, xofs, a0, a1);
+    for (int x = 0; x < w; x++)
+        xofs[x] *= 3;
+    reparo_letterbox::bilinear_coefficients(height, h, yofs, b0, b1);
+
+    int have = -2;   // source row held in rows[0]; rows[1] holds have + 1
+    for (int dy = 0; dy < h; dy++)
+    {
+        const int sy = yofs[dy];
+        if (sy == have + 1)
+        {
+            std::swap(rows[0][0], rows[1][0]);
+            std::swap(rows[0][1], rows[1][1]);
+            std::swap(rows[0][2], rows[1][2]);
+            reparo_letterbox::hresize_c3(pixels + (size_t)(sy + 1) * stride, xofs, a0, a1, w, rows[1][0], rows[1][1], rows[1][2]);
+        }
+        else if (sy != have)
+        {
+            reparo_letterbox::hresize_c3(pixels + (size_t)sy * stride, xofs, a0, a1, w, rows[0][0], rows[0][1], rows[0][2]);
+            reparo_letterbox::hresize_c3(pixels + (size_t)(sy + 1) * stride, xofs, a0, a1, w, rows[1][0], rows[1][1], rows[1][2]);
+        }
+        have = sy;
+        for (int k = 0; k < 3; k++)
+            reparo_letterbox::vresize_normalize(rows[0][k], rows[1][k], b0[dy], b1[dy], w, scale[k], bias[k],
+                out->channel(swap_rb ? 2 - k : k).row(top + dy) + left);
+    }
+    free(buf);
+    return (ncnn_mat_t)out;
 }
 
 #endif /* REPARO_NCNN_H */

@@ -12,6 +12,7 @@ import static dev.reparo.ncnn.global.ncnn.ncnn_option_get_num_threads;
 import static dev.reparo.ncnn.global.ncnn.ncnn_version;
 import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_cpu_count;
 import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_cpu_supports;
+import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_letterbox_c3;
 import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_physical_cpu_count;
 
 import dev.reparo.InvalidInputException;
@@ -24,6 +25,7 @@ import dev.reparo.detect.Letterbox;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 
 /** The ncnn runtime in this process: its version, the CPU it sees, pixel conversion. Thread-safe. */
@@ -181,6 +183,20 @@ public final class Ncnn {
           + " need " + needed + " bytes, got " + pixels.remaining());
     }
     ensureLoaded();
+    return format.channels() == 3
+        ? letterboxMatC3(pixels, bgrToRgb, width, height, stride, box, fill, mean, norm)
+        : letterboxMatByNcnnCalls(pixels, format, bgrToRgb, width, height, stride, box, fill, mean, norm);
+  }
+
+  /**
+   * The letterbox as three ncnn calls (from_pixels_resize, copy_make_border,
+   * substract_mean_normalize), each with its own intermediate mat: the path for 1- and 4-channel
+   * pixels, and the reference the one-pass 3-channel version is tested against. Arguments as
+   * {@link #letterboxMat}, already checked.
+   */
+  static ncnn_mat letterboxMatByNcnnCalls(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width,
+      int height, int stride, Letterbox box, float fill, float[] mean, float[] norm) {
+    long needed = (long) stride * (height - 1) + (long) width * format.channels();
     int type = bgrToRgb ? PixelFormat.BGR.ncnnType | (PixelFormat.RGB.ncnnType << 16) : format.ncnnType;
     BytePointer data = pixels.isDirect() ? new BytePointer(pixels) : copyOf(pixels, needed);
     ncnn_mat resized = null;
@@ -207,6 +223,33 @@ public final class Ncnn {
       ncnn_option_destroy(opt);
       data.close();
     }
+  }
+
+  /**
+   * The 3-channel case in one native pass ({@code reparo_ncnn_letterbox_c3}, same numbers as the
+   * three ncnn calls): a heap buffer's array is read in place, a direct buffer's memory likewise.
+   */
+  private static ncnn_mat letterboxMatC3(ByteBuffer pixels, boolean swapRb, int width, int height, int stride,
+      Letterbox box, float fill, float[] mean, float[] norm) {
+    ncnn_mat mat;
+    if (pixels.hasArray()) {
+      mat = reparo_ncnn_letterbox_c3(pixels.array(), pixels.arrayOffset() + pixels.position(), width, height, stride,
+          swapRb ? 1 : 0, box.resizedWidth(), box.resizedHeight(), box.padTop(), box.padLeft(), box.inputWidth(),
+          box.inputHeight(), fill, mean, norm);
+    } else {
+      try (BytePointer data = new BytePointer(pixels);
+          FloatPointer meanPtr = mean == null ? null : new FloatPointer(mean);
+          FloatPointer normPtr = new FloatPointer(norm)) {
+        mat = reparo_ncnn_letterbox_c3(data, 0, width, height, stride, swapRb ? 1 : 0, box.resizedWidth(),
+            box.resizedHeight(), box.padTop(), box.padLeft(), box.inputWidth(), box.inputHeight(), fill, meanPtr,
+            normPtr);
+      }
+    }
+    if (mat == null || mat.isNull()) {
+      throw new ReparoException("ncnn could not letterbox a " + width + "x" + height + " image into "
+          + box.inputWidth() + "x" + box.inputHeight() + " (out of memory?)");
+    }
+    return mat;
   }
 
   private static BytePointer copyOf(ByteBuffer heap, long length) {

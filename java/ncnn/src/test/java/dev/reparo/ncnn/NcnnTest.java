@@ -132,6 +132,67 @@ class NcnnTest {
   }
 
   @Test
+  void onePassLetterboxEqualsNcnnsThreeCallsBitForBit() {
+    // A 101x67 image (odd sizes, a row stride with slack) read from an offset inside a heap array
+    // and from a direct buffer, down- and up-scaled, with and without BGR->RGB and a mean.
+    int w = 101;
+    int h = 67;
+    int stride = w * 3 + 5;
+    byte[] backing = new byte[7 + stride * h];
+    new java.util.Random(42).nextBytes(backing);
+    ByteBuffer heap = ByteBuffer.wrap(backing).position(7).slice();
+    ByteBuffer direct = ByteBuffer.allocateDirect(heap.remaining()).put(heap.duplicate()).flip();
+    float[] norm = {1 / 58.395f, 1 / 57.12f, 1 / 57.375f};
+    float[][] means = {null, {123.675f, 116.28f, 103.53f}};
+    Letterbox[] boxes = {Letterbox.fixed(w, h, 64, 64), Letterbox.fixed(w, h, 320, 320), Letterbox.minimal(w, h, 96, 32)};
+    for (Letterbox box : boxes) {
+      for (float[] mean : means) {
+        for (boolean swap : new boolean[] {false, true}) {
+          float[] expected = toTensor(Ncnn.letterboxMatByNcnnCalls(heap, PixelFormat.BGR, swap, w, h, stride, box, 114f,
+              mean, norm)).data();
+          for (ByteBuffer pixels : new ByteBuffer[] {heap, direct}) {
+            float[] actual = toTensor(Ncnn.letterboxMat(pixels, PixelFormat.BGR, swap, w, h, stride, box, 114f, mean,
+                norm)).data();
+            String what = box + " mean " + java.util.Arrays.toString(mean) + " swap " + swap + " direct "
+                + pixels.isDirect();
+            assertEquals(expected.length, actual.length, what);
+            for (int i = 0; i < expected.length; i++) {
+              if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", ncnn's calls give "
+                    + expected[i]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aOnePixelImageFillsItsResizedAreaWithItsColour() {
+    // ncnn's own resize reads outside a 1-pixel row or column; the one-pass letterbox repeats it.
+    byte[] bgr = {10, 20, 30};
+    Letterbox box = Letterbox.fixed(1, 1, 8, 8);
+    Tensor t = Ncnn.letterbox(ByteBuffer.wrap(bgr), PixelFormat.BGR, true, 1, 1, 3, box, 114f, null,
+        new float[] {1f, 1f, 1f});
+    for (int c = 0; c < 3; c++) {
+      for (int y = box.padTop(); y < box.padTop() + box.resizedHeight(); y++) {
+        for (int x = box.padLeft(); x < box.padLeft() + box.resizedWidth(); x++) {
+          assertEquals(bgr[2 - c], t.data()[(c * 8 + y) * 8 + x], "c" + c + " y" + y + " x" + x);
+        }
+      }
+    }
+  }
+
+  private static Tensor toTensor(dev.reparo.ncnn.bridge.ncnn_mat mat) {
+    try {
+      return Mats.toTensor(mat, "letterbox");
+    } finally {
+      dev.reparo.ncnn.global.ncnn.ncnn_mat_destroy(mat);
+    }
+  }
+
+  @Test
   void letterboxChecksItsGeometryBeforeNativeCode() {
     Letterbox box = Letterbox.fixed(10, 10, 32, 32);
     var e = assertThrows(InvalidInputException.class,

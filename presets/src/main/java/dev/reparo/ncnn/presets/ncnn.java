@@ -54,5 +54,16 @@ public class ncnn implements InfoMapper {
     // these serve custom layers written in C, which Reparo does not offer.
     infoMap.put(new Info("ncnn_modelbin_create_from_mat_array", "__ncnn_layer_t::forward_n",
         "__ncnn_layer_t::forward_inplace_n").skip());
+    // Pixels of a BufferedImage are read in place (GetPrimitiveArrayCritical), not copied.
+    // Pixels of a BufferedImage are read in place (GetPrimitiveArrayCritical), not copied: the
+    // array overload is declared by hand to carry @CriticalRegion.
+    String letterboxArgs = "@Cast(\"size_t\") long offset, int width, int height, int stride, int swap_rb,"
+        + " int resized_w, int resized_h, int top, int left, int out_w, int out_h, float fill,";
+    infoMap.put(new Info("reparo_ncnn_letterbox_c3").javaText(
+        "public static native ncnn_mat reparo_ncnn_letterbox_c3(@Cast(\"const unsigned char*\") BytePointer pixels, "
+            + letterboxArgs + " @Const FloatPointer mean, @Const FloatPointer norm);\n"
+            + "@org.bytedeco.javacpp.annotation.CriticalRegion public static native ncnn_mat reparo_ncnn_letterbox_c3("
+            + "@Cast(\"const unsigned char*\") byte[] pixels, " + letterboxArgs
+            + " @Const float[] mean, @Const float[] norm);\n"));
   }
 }
