@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "reparo",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every verb too
     versionProvider = ReparoCli.Version.class,
     description = {
         "Make YOLO-style detectors trained in PyTorch fast in production: re-parameterize and fuse",
@@ -29,6 +30,10 @@ public final class ReparoCli implements Runnable {
   /** Runs the CLI and returns its exit code: 0 ok, 1 error, 2 bad usage. */
   static int run(String... args) {
     CommandLine cli = new CommandLine(new ReparoCli());
+    // Descriptions are written as lines of up to ~100 characters; picocli's default of 80 columns
+    // broke each of them in two. A wider terminal is used as is.
+    cli.setUsageHelpWidth(110);
+    cli.setUsageHelpAutoWidth(true);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ReparoException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
         String msg = e instanceof java.nio.file.NoSuchFileException ? e.getMessage() + ": no such file" : e.getMessage();

@@ -49,6 +49,17 @@ class ReparoCliTest {
   }
 
   @Test
+  void everyVerbAnswersHelpWithItsUsageOnUnwrappedLines() {
+    for (String verb : new String[] {"detect", "eval", "convert", "calibrate", "infer", "bench", "synth"}) {
+      Result r = run(verb, "--help");
+      assertEquals(0, r.code(), verb + ": " + r.err());
+      assertTrue(r.out().startsWith("Usage: reparo " + verb + " [-h"), verb + ": " + r.out());
+    }
+    // bench's first description line is 87 characters: it must not be broken at 80 columns
+    assertTrue(run("bench", "-h").out().contains("model load time, p50/p90/p99\n"), run("bench", "-h").out());
+  }
+
+  @Test
   void synthWritesADatasetWithProgress(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("shapes");
     Result r = run("synth", "--out", out.toString(), "--count", "3", "--seed", "4");
