@@ -76,8 +76,9 @@ public class BackendBenchmark {
   }
 
   @TearDown
-  public void tearDown() {
+  public void tearDown() throws java.io.IOException {
     model.close();
     detector.close();
+    dev.reparo.io.FileTrees.delete(cache);
   }
 }

@@ -21,6 +21,20 @@ final class Fixtures {
     return dir;
   }
 
+  /**
+   * The bundled demo model (trained, with its metadata): unlike the random-weight fixtures, whose
+   * raw outputs put thousands of anchors over any threshold, it finds what is in the picture, so
+   * post-processing costs what it costs on a real model.
+   */
+  static Path demoModel() {
+    Path model = Path.of(System.getProperty("reparo.demo", "java/cli/src/main/resources/dev/reparo/demo/demo.onnx"));
+    if (!Files.isRegularFile(model)) {
+      throw new IllegalStateException(model.toAbsolutePath() + " not found: run from the repository root or set "
+          + "-Dreparo.demo=FILE");
+    }
+    return model;
+  }
+
   /** Options carrying the metadata the detector fixtures lack (six shape classes, YOLOv5 anchors). */
   static DetectorOptions.Builder detectorOptions() {
     return DetectorOptions.builder()

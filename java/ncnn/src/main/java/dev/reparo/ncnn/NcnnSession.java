@@ -95,6 +95,12 @@ public final class NcnnSession implements AutoCloseable {
     }
   }
 
+  /** The native extractor, for code in this package that keeps blobs native (benchmarks). */
+  ncnn_extractor extractor() {
+    checkOpen();
+    return extractor;
+  }
+
   private void checkBlob(String name) {
     if (!blobs.contains(name)) {
       throw new InvalidInputException("model " + model.name() + " has no blob '" + name + "'; inputs: "
