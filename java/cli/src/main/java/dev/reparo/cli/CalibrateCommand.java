@@ -5,6 +5,7 @@ import dev.reparo.detect.DetectorOptions;
 import dev.reparo.ncnn.MixedPrecisionSearch;
 import dev.reparo.ncnn.NcnnCalibrator;
 import dev.reparo.quant.CalibrationMethod;
+import dev.reparo.quant.ImageInputLayers;
 import dev.reparo.quant.Int8ModelWriter;
 import dev.reparo.quant.WeightScaling;
 import java.io.PrintWriter;
@@ -29,6 +30,10 @@ import picocli.CommandLine.Spec;
     "",
     "Weights get one int8 scale per output channel (--per-channel, the default) or one per weight",
     "tensor (--no-per-channel: coarser, for runtimes or hardware without per-channel support).",
+    "",
+    "The convolution that reads the image (the stem: 3 input channels) stays FP32 unless --int8-stem:",
+    "ncnn must quantize the whole image before an int8 stem, which made it 2x slower than in FP32, and",
+    "its error reaches every later layer.",
     "",
     "--mixed keeps the layers int8 hurts most in FP32: each layer's sensitivity is the model-output",
     "cosine to FP32 with only that layer in int8; from all-int8, the most sensitive layers move to",
@@ -65,6 +70,9 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "one weight scale per output channel (default); --no-per-channel: one per weight tensor")
   boolean perChannel;
+
+  @Option(names = "--int8-stem", description = "quantize the layers that read the image too (default: FP32)")
+  boolean int8Stem;
 
   @Option(names = "--mixed", description = "keep the layers int8 hurts most in FP32 until the output cosine"
       + " reaches --target; writes mixed.json")
@@ -116,9 +124,10 @@ final class CalibrateCommand implements Callable<Integer> {
     for (String s : r.skipped()) {
       err.println("warning: skipped " + s);
     }
+    List<String> stem = int8Stem ? List.of() : ImageInputLayers.find(fp32).stream().filter(r.table()::quantizes).toList();
     MixedPrecisionSearch.Result mix = null;
     if (mixed) {
-      mix = MixedPrecisionSearch.search(fp32, r.table(), used, MixedPrecisionSearch.Options.of(goal)
+      mix = MixedPrecisionSearch.search(fp32, r.table().without(stem), used, MixedPrecisionSearch.Options.of(goal)
           .withThreads(threads).withDetector(det.build()).withProgress(bars));
       if (!mix.reached()) {
         err.printf("warning: --target %s is not reached even with every layer in FP32 (cosine %.6f); the model has"
@@ -127,12 +136,14 @@ final class CalibrateCommand implements Callable<Integer> {
       mix.write(out.resolve(MIXED_JSON)); // before model.json, which marks the directory complete
     }
     Int8ModelWriter.Options writeOptions = Int8ModelWriter.Options.defaults().withWeightScaling(scaling)
-        .withKeepFp32(mix == null ? List.of() : mix.keptLayerNames());
+        .withKeepFp32(keptFp32(stem, mix));
     Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), writeOptions, out);
     o.printf("Calibrated %s on %d images (%d skipped) with %s, %s weights in %.1f s -> %s%n", model, r.images(),
         r.skipped().size(), m.cliName(), scaling.cliName(), (System.nanoTime() - t0) / 1e9, out);
     o.printf("%d layers run in int8 on ncnn%s; %d ONNX nodes have Q/DQ inputs%s%n", w.int8Layers().size(),
-        w.fp32Layers().isEmpty() ? "" : ", " + w.fp32Layers().size() + " kept in FP32", w.qdqNodes().size(),
+        w.fp32Layers().isEmpty() ? "" : ", " + w.fp32Layers().size() + " kept in FP32"
+            + (stem.isEmpty() ? "" : " (the stem: " + String.join(", ", stem) + "; --int8-stem quantizes it)"),
+        w.qdqNodes().size(),
         w.qdqSkipped().isEmpty() ? "" : " (no Q/DQ ONNX: " + w.qdqSkipped() + ")");
     o.println();
     o.printf("%-48s %-20s %10s %10s %9s%n", "layer (worst first)", "type", "max |x|", "threshold", "cosine");
@@ -145,6 +156,14 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     o.flush();
     return 0;
+  }
+
+  private static List<String> keptFp32(List<String> stem, MixedPrecisionSearch.Result mix) {
+    java.util.LinkedHashSet<String> kept = new java.util.LinkedHashSet<>(stem);
+    if (mix != null) {
+      kept.addAll(mix.keptLayerNames());
+    }
+    return List.copyOf(kept);
   }
 
   private static void printMixed(PrintWriter o, MixedPrecisionSearch.Result mix) {

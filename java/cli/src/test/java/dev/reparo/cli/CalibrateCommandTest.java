@@ -70,4 +70,34 @@ class CalibrateCommandTest {
     }
     assertTrue(Files.isRegularFile(out.resolve("model.qdq.onnx")));
   }
+
+  @Test
+  void theStemStaysFp32UnlessInt8StemIsGiven(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(3).write(dir.resolve("data"), 2, (d, t) -> {});
+    Path model = DetectAndEvalCommandTest.FIXTURES.resolve("repvgg_stack-default-torchscript13/model.onnx");
+    java.util.Map<Boolean, CalibrationTable> tables = new java.util.HashMap<>();
+    String stem = null;
+    for (boolean int8Stem : new boolean[] {false, true}) {
+      Path out = dir.resolve("int8-" + int8Stem);
+      List<String> args = new ArrayList<>(List.of("calibrate", "-m", model.toString(), "--images",
+          dir.resolve("data/images").toString(), "--count", "2", "--method", "minmax", "--out", out.toString(),
+          "--meta", "names=[\"a\"]", "--meta", "strides=[8]", "--meta", "anchors=[[10,13]]"));
+      if (int8Stem) {
+        args.add("--int8-stem");
+      }
+      ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
+      assertEquals(0, r.code(), r.err());
+      if (!int8Stem) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("1 kept in FP32 \\(the stem: (\\S+);").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        stem = m.group(1);
+      } else {
+        assertTrue(!r.out().contains("kept in FP32"), r.out());
+      }
+      tables.put(int8Stem, CalibrationTable.read(out.resolve("model.table")));
+    }
+    assertTrue(!tables.get(false).quantizes(stem), stem + " quantized by default");
+    assertTrue(tables.get(true).quantizes(stem), stem + " not quantized with --int8-stem");
+    assertEquals(tables.get(true).inputScales().size() - 1, tables.get(false).inputScales().size());
+  }
 }

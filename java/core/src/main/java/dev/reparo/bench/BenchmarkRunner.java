@@ -16,10 +16,14 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Times backends on one converted model in this process: for each thread count, each backend
- * loads the model (timed), runs {@code warmup} untimed inferences and {@code runs} timed ones on the
- * same seeded random input; the process's peak RSS is read after each case. Not thread-safe: run
- * one benchmark at a time (concurrent work would skew the timings anyway).
+ * Times backends on one converted model in this process, for each thread count in two passes.
+ * First each case alone: load the model (timed), {@code warmup} untimed inferences, the process's
+ * peak RSS, close. Then all cases loaded together, warmed up again, and the {@code runs} timed
+ * inferences taken in turns (case 1, 2, 3, 1, 2, 3, ...), all on the same seeded random input: on
+ * a shared machine, load and clock speed drift over seconds, and taking the cases in turns makes
+ * that drift hit every case alike instead of whichever ran during a slow spell, so the speed-up
+ * column compares like with like. Not thread-safe: run one benchmark at a time (concurrent work
+ * would skew the timings anyway).
  */
 public final class BenchmarkRunner {
   /** Input side for models whose input size is dynamic when none is given. */
@@ -88,10 +92,20 @@ public final class BenchmarkRunner {
     }
     List<BenchmarkResult> results = new ArrayList<>();
     for (int threads : settings.threads()) {
+      List<Alone> alone = new ArrayList<>();
       for (Case c : cases) {
         progress.accept(String.format("%-18s threads %d: loading", c.name(), threads));
-        results.add(runOne(c.name(), c.backend(), c.model(), threads, input, settings));
-        BenchmarkResult r = results.get(results.size() - 1);
+        alone.add(alone(c, threads, input, settings));
+      }
+      progress.accept(String.format("threads %d: %d timed runs of each of %d cases, in turns", threads, settings.runs(),
+          cases.size()));
+      long[][] times = inTurns(cases, threads, input, settings);
+      for (int k = 0; k < cases.size(); k++) {
+        Case c = cases.get(k);
+        Alone a = alone.get(k);
+        BenchmarkResult r = new BenchmarkResult(c.name(), c.backend().describe(), threads, a.loadMs(),
+            LatencyStats.of(times[k]), a.peakRssMb(), a.peakReset(), 1.0);
+        results.add(r);
         progress.accept(String.format(java.util.Locale.ROOT, "%-18s threads %d: p50 %.3f ms, %.1f images/s",
             c.name(), threads, r.latency().p50Ms(), r.latency().imagesPerSecond()));
       }
@@ -99,27 +113,53 @@ public final class BenchmarkRunner {
     return withSpeedups(results);
   }
 
-  private BenchmarkResult runOne(String name, Backend backend, DeployedModel model, int threads, Tensor input,
-      Settings settings) {
+  /** What a case costs loaded alone: load time and the process's peak RSS after its warm-up. */
+  private record Alone(double loadMs, double peakRssMb, boolean peakReset) {}
+
+  private Alone alone(Case c, int threads, Tensor input, Settings settings) {
     System.gc();
     boolean reset = PeakMemory.reset();
-    DetectorOptions options = DetectorOptions.builder().backend(backend.kind()).threads(threads).build();
     long t0 = nanoClock.getAsLong();
-    long[] times = new long[settings.runs()];
     double loadMs;
-    try (LoadedModel loaded = backend.load(model, options)) {
+    try (LoadedModel loaded = c.backend().load(c.model(), options(c, threads))) {
       loadMs = (nanoClock.getAsLong() - t0) / 1e6;
       for (int i = 0; i < settings.warmup(); i++) {
         loaded.run(input);
       }
-      for (int i = 0; i < times.length; i++) {
-        long s = nanoClock.getAsLong();
-        loaded.run(input);
-        times[i] = nanoClock.getAsLong() - s;
+    }
+    return new Alone(loadMs, PeakMemory.peakRssMb(), reset);
+  }
+
+  /** times[case][run]: every case loaded and warmed up, then one timed run of each in turn. */
+  private long[][] inTurns(List<Case> cases, int threads, Tensor input, Settings settings) {
+    List<LoadedModel> loaded = new ArrayList<>();
+    try {
+      for (Case c : cases) {
+        loaded.add(c.backend().load(c.model(), options(c, threads)));
+      }
+      for (LoadedModel m : loaded) {
+        for (int i = 0; i < settings.warmup(); i++) {
+          m.run(input);
+        }
+      }
+      long[][] times = new long[cases.size()][settings.runs()];
+      for (int i = 0; i < settings.runs(); i++) {
+        for (int k = 0; k < loaded.size(); k++) {
+          long s = nanoClock.getAsLong();
+          loaded.get(k).run(input);
+          times[k][i] = nanoClock.getAsLong() - s;
+        }
+      }
+      return times;
+    } finally {
+      for (LoadedModel m : loaded) {
+        m.close();
       }
     }
-    return new BenchmarkResult(name, backend.describe(), threads, loadMs, LatencyStats.of(times),
-        PeakMemory.peakRssMb(), reset, 1.0);
+  }
+
+  private static DetectorOptions options(Case c, int threads) {
+    return DetectorOptions.builder().backend(c.backend().kind()).threads(threads).build();
   }
 
   /** Speed-up of each result relative to the first backend at the same thread count. */
