@@ -5,6 +5,7 @@ import dev.reparo.detect.DetectorOptions;
 import dev.reparo.ncnn.MixedPrecisionSearch;
 import dev.reparo.ncnn.NcnnCalibrator;
 import dev.reparo.quant.CalibrationMethod;
+import dev.reparo.quant.GroupedInt8Layers;
 import dev.reparo.quant.ImageInputLayers;
 import dev.reparo.quant.Int8ModelWriter;
 import dev.reparo.quant.WeightScaling;
@@ -127,7 +128,10 @@ final class CalibrateCommand implements Callable<Integer> {
     List<String> stem = int8Stem ? List.of() : ImageInputLayers.find(fp32).stream().filter(r.table()::quantizes).toList();
     MixedPrecisionSearch.Result mix = null;
     if (mixed) {
-      mix = MixedPrecisionSearch.search(fp32, r.table().without(stem), used, MixedPrecisionSearch.Options.of(goal)
+      // the search leaves alone what stays FP32 anyway: the stem and the layers ncnn gets wrong in int8
+      List<String> fixed = new java.util.ArrayList<>(stem);
+      fixed.addAll(GroupedInt8Layers.find(fp32));
+      mix = MixedPrecisionSearch.search(fp32, r.table().without(fixed), used, MixedPrecisionSearch.Options.of(goal)
           .withThreads(threads).withDetector(det.build()).withProgress(bars));
       if (!mix.reached()) {
         err.printf("warning: --target %s is not reached even with every layer in FP32 (cosine %.6f); the model has"
@@ -145,6 +149,10 @@ final class CalibrateCommand implements Callable<Integer> {
             + (stem.isEmpty() ? "" : " (the stem: " + String.join(", ", stem) + "; --int8-stem quantizes it)"),
         w.qdqNodes().size(),
         w.qdqSkipped().isEmpty() ? "" : " (no Q/DQ ONNX: " + w.qdqSkipped() + ")");
+    if (!w.faulty().isEmpty()) {
+      o.printf("kept in FP32 because ncnn's int8 kernels compute them wrongly (grouped convolutions with groups of a"
+          + " multiple of 8 channels): %s%n", String.join(", ", w.faulty()));
+    }
     o.println();
     o.printf("%-48s %-20s %10s %10s %9s%n", "layer (worst first)", "type", "max |x|", "threshold", "cosine");
     for (NcnnCalibrator.LayerResult l : r.worstFirst()) {

@@ -44,7 +44,7 @@ class CalibrateCommandTest {
     List<String> args = new ArrayList<>(List.of("calibrate", "-m",
         DetectAndEvalCommandTest.FIXTURES.resolve("repvgg_stack-default-torchscript13/model.onnx").toString(),
         "--images", dir.resolve("data/images").toString(), "--count", "3", "--method", "minmax",
-        "--no-per-channel", "--mixed", "--target", "0.99", "--threads", "2", "--out", out.toString(),
+        "--no-per-channel", "--mixed", "--target", "0.999", "--threads", "2", "--out", out.toString(),
         "--meta", "names=[\"a\"]", "--meta", "strides=[8]", "--meta", "anchors=[[10,13]]"));
     ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
@@ -55,8 +55,9 @@ class CalibrateCommandTest {
     JsonNode mixed = new ObjectMapper().readTree(out.resolve("mixed.json").toFile());
     int kept = mixed.get("kept_fp32").size();
     assertTrue(kept >= 1 && mixed.get("int8_layers").asInt() >= 1, mixed.toString());
-    assertTrue(mixed.get("reached").asBoolean() && mixed.get("cosine").asDouble() >= 0.99, mixed.toString());
-    assertTrue(mixed.get("all_int8_cosine").asDouble() < 0.99, mixed.toString());
+    // the stem and the grouped layers ncnn gets wrong in int8 are FP32 before the search starts
+    assertTrue(mixed.get("reached").asBoolean() && mixed.get("cosine").asDouble() >= 0.999, mixed.toString());
+    assertTrue(mixed.get("all_int8_cosine").asDouble() < 0.999, mixed.toString());
     for (JsonNode k : mixed.get("kept_fp32")) {
       assertTrue(r.out().contains(k.get("layer").asText()), k + " printed");
     }
@@ -88,11 +89,11 @@ class CalibrateCommandTest {
       ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
       assertEquals(0, r.code(), r.err());
       if (!int8Stem) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("1 kept in FP32 \\(the stem: (\\S+);").matcher(r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kept in FP32 \\(the stem: (\\S+);").matcher(r.out());
         assertTrue(m.find(), r.out());
         stem = m.group(1);
       } else {
-        assertTrue(!r.out().contains("kept in FP32"), r.out());
+        assertTrue(!r.out().contains("(the stem:"), r.out());
       }
       tables.put(int8Stem, CalibrationTable.read(out.resolve("model.table")));
     }

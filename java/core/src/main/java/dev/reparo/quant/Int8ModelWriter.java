@@ -66,12 +66,14 @@ public final class Int8ModelWriter {
    * What was written.
    *
    * @param int8Layers ncnn layers that run in int8
-   * @param fp32Layers table layers kept in FP32, in graph order
+   * @param fp32Layers table layers kept in FP32, in graph order: those asked for and {@code faulty}
+   * @param faulty layers kept in FP32 whatever was asked, because ncnn computes them wrongly in int8
+   *     ({@link GroupedInt8Layers})
    * @param qdqNodes ONNX nodes given Q/DQ inputs; empty with {@code qdqSkipped} saying why when the
    *     Q/DQ model could not be made
    */
-  public record Result(DeployedModel model, List<String> int8Layers, List<String> fp32Layers, List<String> qdqNodes,
-      String qdqSkipped) {}
+  public record Result(DeployedModel model, List<String> int8Layers, List<String> fp32Layers, List<String> faulty,
+      List<String> qdqNodes, String qdqSkipped) {}
 
   /** Writes with per-channel weights and every table layer in int8. */
   public static Result write(DeployedModel fp32, CalibrationTable table, Path outDir) throws IOException {
@@ -91,12 +93,15 @@ public final class Int8ModelWriter {
       throw new InvalidInputException("layers to keep in FP32 are not quantized layers of the calibration table: "
           + unknown.subList(0, Math.min(5, unknown.size())) + (unknown.size() > 5 ? " ..." : ""));
     }
-    CalibrationTable table = full.without(options.keepFp32());
     Graph fused = Onnx.read(fp32.file("onnx"));
     Graph lowered = fused.copy();
     NcnnLowering.lower(lowered);
+    List<String> faulty = GroupedInt8Layers.find(lowered).stream().filter(full::quantizes).toList();
+    Set<String> keep = new LinkedHashSet<>(options.keepFp32());
+    keep.addAll(faulty);
+    CalibrationTable table = full.without(keep);
     List<String> fp32Layers = QuantizableLayer.find(lowered).stream().map(QuantizableLayer::name)
-        .filter(options.keepFp32()::contains).toList();
+        .filter(keep::contains).toList();
     List<String> int8 = Int8Lowering.apply(lowered, table);
     List<String> missing = new ArrayList<>(full.inputScales().keySet());
     missing.removeAll(int8);
@@ -135,6 +140,6 @@ public final class Int8ModelWriter {
     DeployedModel model = new DeployedModel(outDir, fp32.sourceFile(), fp32.sourceSha256(), fp32.inputName(),
         fp32.inputShape(), fp32.outputNames(), fp32.outputShapes(), files, digests, false, fp32.metadata());
     model.write(Reparo.version());
-    return new Result(model, int8, fp32Layers, qdq, skipped);
+    return new Result(model, int8, fp32Layers, faulty, qdq, skipped);
   }
 }

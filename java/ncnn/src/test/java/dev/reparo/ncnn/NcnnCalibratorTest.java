@@ -18,6 +18,7 @@ import dev.reparo.data.SyntheticDataset;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.format.ncnn.NcnnParam;
 import dev.reparo.image.ImageLoader;
 import dev.reparo.quant.CalibrationMethod;
 import dev.reparo.quant.CalibrationTable;
@@ -41,13 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the reference; ONNX Runtime runs the Q/DQ model).
  *
  * <p>The bounds, from what these fixtures measure: each layer run alone in int8 on its real FP32
- * input keeps cosine ≥ 0.98 to its FP32 output (EQ measures 0.99-0.999; the lowest are 3×3
- * stride-1 convolutions, whose weights ncnn's int8 Winograd limits to 6 bits), while a wrong layout (scales
+ * input keeps cosine ≥ 0.98 to its FP32 output (EQ measures 0.99-0.999), while a wrong layout (scales
  * inverted or per channel misassigned, int8 bytes misread) gives ~0. The fixtures' weights are
  * random, so errors grow through depth instead of being absorbed as in a trained network: at the
  * raw heads the best method keeps 0.93-0.94 (bound 0.9) and ONNX Runtime running the Q/DQ model
- * (8-bit instead of 6-bit Winograd weights, ties rounded to even) lands within a few hundredths
- * of ncnn, an independent check of the same scales. Accuracy on a trained model is measured with
+ * (ties rounded to even) lands within a few hundredths of ncnn, an independent check of the same
+ * scales. Accuracy on a trained model is measured with
  * mAP by {@code reparo eval}, not here.
  */
 class NcnnCalibratorTest {
@@ -132,6 +132,42 @@ class NcnnCalibratorTest {
   }
 
   @Test
+  void groupedConvolutionsNcnnGetsWrongInInt8StayFp32(@TempDir Path dir) throws Exception {
+    // repvgg_stack has three grouped convolutions with groups of 8 channels: in int8 ncnn's packed
+    // path gives them cosine -0.02..NaN; kept FP32, the model's int8 output follows FP32 again.
+    DeployedModel fp32 = convert("repvgg_stack-default-torchscript13", dir.resolve("fp32"));
+    NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, list(calibration).subList(0, 4),
+        NcnnCalibrator.Options.of(CalibrationMethod.MINMAX).withDetector(RepvggStack.options()).withThreads(2));
+    Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), dir.resolve("int8"));
+    assertEquals(3, w.faulty().size(), "faulty: " + w.faulty());
+    assertEquals(w.faulty(), w.fp32Layers());
+    assertEquals(r.table().inputScales().size() - 3, w.int8Layers().size());
+    NcnnParam param = NcnnParam.parse(Files.readString(w.model().file("ncnn_param")), "int8.param");
+    for (String layer : w.faulty()) {
+      NcnnParam.Layer l = param.layers().stream().filter(x -> x.name().equals(layer)).findFirst().orElseThrow();
+      assertEquals("ConvolutionDepthWise", l.type());
+      assertEquals(0, l.intParam(8, 0), layer + " int8_scale_term");
+    }
+    DetectorOptions opts = RepvggStack.options();
+    try (Detector det = Detector.open(fp32.dir(), opts);
+        LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(fp32, opts);
+        LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(w.model(), opts)) {
+      Tensor in = det.preprocess(ImageLoader.read(list(heldOut).get(0)));
+      double c = cosine(a.run(in).get(0).data(), b.run(in).get(0).data());
+      System.out.printf("repvgg_stack int8 (minmax, grouped layers FP32): output cosine %.5f%n", c);
+      assertTrue(c > 0.98, "output cosine " + c);
+    }
+  }
+
+  /** repvgg_stack is a backbone without detector metadata: enough of it for the detector's pre-processing. */
+  static final class RepvggStack {
+    static DetectorOptions options() {
+      return DetectorOptions.builder().metadata("names", "[\"a\"]").metadata("strides", "[8]")
+          .metadata("anchors", "[[10,13]]").build();
+    }
+  }
+
+  @Test
   void eqCalibratedYoloStaysCloseToFp32OnNcnnAndOnnxRuntime(@TempDir Path dir) throws Exception {
     DeployedModel fp32 = convert("yolov5lite_g-default-torchscript17-raw", dir.resolve("fp32"));
     NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, list(calibration), options(CalibrationMethod.EQ));
@@ -146,10 +182,11 @@ class NcnnCalibratorTest {
     }
     double[] worst = compare(fp32, w.model());
     System.out.printf("yolov5lite_g int8 (EQ): worst head cosine ncnn %.5f, ORT Q/DQ %.5f%n", worst[0], worst[1]);
-    // This RepVGG backbone is all 3x3 stride-1 convolutions, which ncnn's int8 Winograd F(4,3)
-    // needs with 6-bit weights: measured 0.79 on ncnn against 0.91 for 8-bit weights in the Q/DQ
-    // model. The ncnn bound is set below that gap; ORT keeps the general bound.
-    assertTrue(worst[0] > 0.75, "ncnn int8 head cosine " + worst[0]);
+    // On this random-weight RepVGG fixture ncnn measures 0.83 against ORT's 0.91 with the same
+    // scales and 8-bit weights (0.79 when 3x3 stride-1 weights were cut to 6 bits for Winograd);
+    // ncnn with Winograd on and off agrees to 5 digits, so the gap is not Winograd overflow. The ncnn
+    // bound sits below what it measures; ORT keeps the general bound.
+    assertTrue(worst[0] > 0.8, "ncnn int8 head cosine " + worst[0]);
     assertTrue(worst[1] > MIN_HEAD_COSINE, "Q/DQ ONNX head cosine " + worst[1]);
     assertEquals(r.table(), CalibrationTable.read(dir.resolve("int8").resolve(Int8ModelWriter.TABLE)));
 
