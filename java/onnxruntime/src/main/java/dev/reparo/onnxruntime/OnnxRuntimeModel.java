@@ -10,6 +10,7 @@ import dev.reparo.InvalidInputException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.NativeLetterbox;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
@@ -27,7 +28,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A converted model in one ONNX Runtime session, reused by every call ({@code OrtSession.run} is
  * thread-safe), so concurrent {@link #run} and {@link #preprocess} calls are safe. Every
- * {@link OnnxTensor} a call creates is closed before it returns.
+ * {@link OnnxTensor} a call creates is closed before it returns. Images are letterboxed by a
+ * {@link NativeLetterbox} when one is on the class path (the ncnn module's), else by
+ * {@link OrtLetterbox} in ONNX Runtime: the same tensor either way, within a few ulps.
  */
 final class OnnxRuntimeModel implements LoadedModel {
   private final OrtEnvironment env;
@@ -53,7 +56,7 @@ final class OnnxRuntimeModel implements LoadedModel {
               + session.getOutputNames() + ")");
         }
       }
-      this.letterbox = new OrtLetterbox(env);
+      this.letterbox = NativeLetterbox.find().isPresent() ? null : new OrtLetterbox(env);
     } catch (RuntimeException e) {
       closeQuietly();
       throw e;
@@ -109,6 +112,9 @@ final class OnnxRuntimeModel implements LoadedModel {
   public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
     if (closed.get()) {
       throw new IllegalStateException("model is closed");
+    }
+    if (letterbox == null) {
+      return NativeLetterbox.find().orElseThrow().apply(bgr, width, height, stride, box, meta);
     }
     return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
         meta.pixelNorm());

@@ -16,6 +16,7 @@ import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
+import dev.reparo.backend.NativeLetterbox;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
 import dev.reparo.onnxruntime.OrtLetterbox;
@@ -39,8 +40,9 @@ import org.bytedeco.tensorrt.nvinfer.Dims64;
  * a {@link Slot} (context, CUDA stream, device buffers for every I/O tensor) from a pool that grows
  * to the peak concurrency; {@link #run} copies the input host→device, enqueues the engine on the
  * slot's stream, copies the outputs back and waits for the stream. Thread-safe; {@link #close}
- * once no call is in flight. Pre-processing is the ONNX Runtime letterbox on the CPU (identical to
- * ncnn's), so every backend sees the same input for the same image.
+ * once no call is in flight. Pre-processing runs on the CPU: a {@link NativeLetterbox} when one is
+ * on the class path (the ncnn module's), else the ONNX Runtime letterbox (identical to ncnn's), so
+ * every backend sees the same input for the same image.
  */
 final class TensorRtModel implements LoadedModel {
   private final IRuntime runtime;
@@ -50,7 +52,7 @@ final class TensorRtModel implements LoadedModel {
   private final List<long[]> outputShapes = new ArrayList<>();
   private final ConcurrentLinkedDeque<Slot> idle = new ConcurrentLinkedDeque<>();
   private final List<Slot> all = java.util.Collections.synchronizedList(new ArrayList<>());
-  private final OrtLetterbox letterbox = new OrtLetterbox();
+  private final OrtLetterbox letterbox = NativeLetterbox.find().isPresent() ? null : new OrtLetterbox();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   TensorRtModel(IRuntime runtime, ICudaEngine engine, DeployedModel model) {
@@ -168,6 +170,9 @@ final class TensorRtModel implements LoadedModel {
 
   @Override
   public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
+    if (letterbox == null) {
+      return NativeLetterbox.find().orElseThrow().apply(bgr, width, height, stride, box, meta);
+    }
     return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
         meta.pixelNorm());
   }
@@ -180,7 +185,9 @@ final class TensorRtModel implements LoadedModel {
       }
       engine.close();
       runtime.close();
-      letterbox.close();
+      if (letterbox != null) {
+        letterbox.close();
+      }
     }
   }
 
