@@ -2,12 +2,14 @@ package dev.reparo.cli;
 
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.graph.Graph;
 import dev.reparo.ncnn.MixedPrecisionSearch;
 import dev.reparo.ncnn.NcnnCalibrator;
 import dev.reparo.quant.CalibrationMethod;
 import dev.reparo.quant.GroupedInt8Layers;
 import dev.reparo.quant.ImageInputLayers;
 import dev.reparo.quant.Int8ModelWriter;
+import dev.reparo.quant.QuantizableLayer;
 import dev.reparo.quant.WeightScaling;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -125,12 +127,14 @@ final class CalibrateCommand implements Callable<Integer> {
     for (String s : r.skipped()) {
       err.println("warning: skipped " + s);
     }
-    List<String> stem = int8Stem ? List.of() : ImageInputLayers.find(fp32).stream().filter(r.table()::quantizes).toList();
+    Graph lowered = QuantizableLayer.lowered(fp32);
+    List<String> stem = int8Stem ? List.of() : ImageInputLayers.find(lowered).stream().filter(r.table()::quantizes)
+        .toList();
     MixedPrecisionSearch.Result mix = null;
     if (mixed) {
       // the search leaves alone what stays FP32 anyway: the stem and the layers ncnn gets wrong in int8
       List<String> fixed = new java.util.ArrayList<>(stem);
-      fixed.addAll(GroupedInt8Layers.find(fp32));
+      fixed.addAll(GroupedInt8Layers.find(lowered));
       mix = MixedPrecisionSearch.search(fp32, r.table().without(fixed), used, MixedPrecisionSearch.Options.of(goal)
           .withThreads(threads).withDetector(det.build()).withProgress(bars));
       if (!mix.reached()) {

@@ -1,12 +1,8 @@
 package dev.reparo.quant;
 
-import dev.reparo.backend.DeployedModel;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.OpSchema;
-import dev.reparo.onnx.Onnx;
-import dev.reparo.passes.ncnn.NcnnLowering;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,13 +16,6 @@ import java.util.List;
  */
 public final class GroupedInt8Layers {
   private GroupedInt8Layers() {}
-
-  /** {@link #find(Graph)} on a converted model's fused ONNX, lowered as calibration lowers it. */
-  public static List<String> find(DeployedModel fp32) throws IOException {
-    Graph lowered = Onnx.read(fp32.file("onnx"));
-    NcnnLowering.lower(lowered);
-    return find(lowered);
-  }
 
   /** Names of the grouped ConvolutionDepthWise layers of a lowered graph that ncnn gets wrong in int8. */
   public static List<String> find(Graph lowered) {

@@ -1,11 +1,7 @@
 package dev.reparo.quant;
 
-import dev.reparo.backend.DeployedModel;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.ValueInfo;
-import dev.reparo.onnx.Onnx;
-import dev.reparo.passes.ncnn.NcnnLowering;
-import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -24,13 +20,6 @@ public final class ImageInputLayers {
   public static final int MAX_CHANNELS = 4;
 
   private ImageInputLayers() {}
-
-  /** {@link #find(Graph)} on a converted model's fused ONNX, lowered as calibration lowers it. */
-  public static List<String> find(DeployedModel fp32) throws IOException {
-    Graph lowered = Onnx.read(fp32.file("onnx"));
-    NcnnLowering.lower(lowered);
-    return find(lowered);
-  }
 
   /** Names of the quantizable layers of a lowered graph that read an image input, in graph order. */
   public static List<String> find(Graph lowered) {

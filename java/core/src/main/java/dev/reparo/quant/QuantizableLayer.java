@@ -1,9 +1,13 @@
 package dev.reparo.quant;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.DeployedModel;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.OpSchema;
+import dev.reparo.onnx.Onnx;
+import dev.reparo.passes.ncnn.NcnnLowering;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +23,16 @@ import java.util.List;
  */
 public record QuantizableLayer(String name, String type, String input, String output, Tensor weight, int channels) {
   public static final List<String> TYPES = List.of("Convolution", "ConvolutionDepthWise", "InnerProduct");
+
+  /**
+   * The graph calibration works on: a converted model's fused ONNX lowered to ncnn layers, whose
+   * layer names a calibration table uses.
+   */
+  public static Graph lowered(DeployedModel fp32) throws IOException {
+    Graph g = Onnx.read(fp32.file("onnx"));
+    NcnnLowering.lower(g);
+    return g;
+  }
 
   /** The quantizable layers of a lowered graph, in graph order. */
   public static List<QuantizableLayer> find(Graph lowered) {

@@ -14,8 +14,6 @@ import dev.reparo.format.ncnn.NcnnWriter;
 import dev.reparo.graph.Graph;
 import dev.reparo.image.ImageLoader;
 import dev.reparo.io.AtomicFiles;
-import dev.reparo.onnx.Onnx;
-import dev.reparo.passes.ncnn.NcnnLowering;
 import dev.reparo.quant.CalibrationTable;
 import dev.reparo.quant.Int8Lowering;
 import dev.reparo.quant.QuantizableLayer;
@@ -172,8 +170,7 @@ public final class MixedPrecisionSearch {
    */
   public static Result search(DeployedModel fp32, CalibrationTable table, List<Path> images, Options options)
       throws IOException {
-    Graph lowered = Onnx.read(fp32.file("onnx"));
-    NcnnLowering.lower(lowered);
+    Graph lowered = QuantizableLayer.lowered(fp32);
     List<QuantizableLayer> layers = QuantizableLayer.find(lowered).stream().filter(l -> table.quantizes(l.name()))
         .toList();
     if (layers.isEmpty()) {

@@ -16,8 +16,6 @@ import dev.reparo.graph.Node;
 import dev.reparo.graph.Shape;
 import dev.reparo.graph.ValueInfo;
 import dev.reparo.image.ImageLoader;
-import dev.reparo.onnx.Onnx;
-import dev.reparo.passes.ncnn.NcnnLowering;
 import dev.reparo.quant.ActivationHistogram;
 import dev.reparo.quant.CalibrationMethod;
 import dev.reparo.quant.CalibrationTable;
@@ -137,8 +135,7 @@ public final class NcnnCalibrator {
     if (images.isEmpty()) {
       throw new InvalidInputException("no calibration images given");
     }
-    Graph lowered = Onnx.read(fp32.file("onnx"));
-    NcnnLowering.lower(lowered);
+    Graph lowered = QuantizableLayer.lowered(fp32);
     List<QuantizableLayer> layers = QuantizableLayer.find(lowered);
     if (layers.isEmpty()) {
       throw new InvalidInputException(fp32.dir() + ": the model has no Convolution, ConvolutionDepthWise or"

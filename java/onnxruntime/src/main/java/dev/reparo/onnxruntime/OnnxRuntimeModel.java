@@ -10,7 +10,6 @@ import dev.reparo.InvalidInputException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
-import dev.reparo.backend.NativeLetterbox;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
@@ -28,16 +27,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A converted model in one ONNX Runtime session, reused by every call ({@code OrtSession.run} is
  * thread-safe), so concurrent {@link #run} and {@link #preprocess} calls are safe. Every
- * {@link OnnxTensor} a call creates is closed before it returns. Images are letterboxed by a
- * {@link NativeLetterbox} when one is on the class path (the ncnn module's), else by
- * {@link OrtLetterbox} in ONNX Runtime: the same tensor either way, within a few ulps.
+ * {@link OnnxTensor} a call creates is closed before it returns. Images are letterboxed by
+ * {@link ImageLetterbox}.
  */
 final class OnnxRuntimeModel implements LoadedModel {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final DeployedModel model;
   private final Set<String> outputNames;
-  private final OrtLetterbox letterbox;
+  private final ImageLetterbox letterbox;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   OnnxRuntimeModel(OrtEnvironment env, OrtSession session, DeployedModel model) {
@@ -56,7 +54,7 @@ final class OnnxRuntimeModel implements LoadedModel {
               + session.getOutputNames() + ")");
         }
       }
-      this.letterbox = NativeLetterbox.find().isPresent() ? null : new OrtLetterbox(env);
+      this.letterbox = new ImageLetterbox(env);
     } catch (RuntimeException e) {
       closeQuietly();
       throw e;
@@ -113,11 +111,7 @@ final class OnnxRuntimeModel implements LoadedModel {
     if (closed.get()) {
       throw new IllegalStateException("model is closed");
     }
-    if (letterbox == null) {
-      return NativeLetterbox.find().orElseThrow().apply(bgr, width, height, stride, box, meta);
-    }
-    return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
-        meta.pixelNorm());
+    return letterbox.apply(bgr, width, height, stride, box, meta);
   }
 
   @Override

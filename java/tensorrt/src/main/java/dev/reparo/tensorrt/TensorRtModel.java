@@ -16,10 +16,9 @@ import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.backend.NativeLetterbox;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
-import dev.reparo.onnxruntime.OrtLetterbox;
+import dev.reparo.onnxruntime.ImageLetterbox;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,9 +39,9 @@ import org.bytedeco.tensorrt.nvinfer.Dims64;
  * a {@link Slot} (context, CUDA stream, device buffers for every I/O tensor) from a pool that grows
  * to the peak concurrency; {@link #run} copies the input host→device, enqueues the engine on the
  * slot's stream, copies the outputs back and waits for the stream. Thread-safe; {@link #close}
- * once no call is in flight. Pre-processing runs on the CPU: a {@link NativeLetterbox} when one is
- * on the class path (the ncnn module's), else the ONNX Runtime letterbox (identical to ncnn's), so
- * every backend sees the same input for the same image.
+ * once no call is in flight. Pre-processing runs on the CPU ({@link ImageLetterbox}: ncnn's native
+ * letterbox or the ONNX Runtime one, identical to it), so every backend sees the same input for the
+ * same image.
  */
 final class TensorRtModel implements LoadedModel {
   private final IRuntime runtime;
@@ -52,7 +51,7 @@ final class TensorRtModel implements LoadedModel {
   private final List<long[]> outputShapes = new ArrayList<>();
   private final ConcurrentLinkedDeque<Slot> idle = new ConcurrentLinkedDeque<>();
   private final List<Slot> all = java.util.Collections.synchronizedList(new ArrayList<>());
-  private final OrtLetterbox letterbox = NativeLetterbox.find().isPresent() ? null : new OrtLetterbox();
+  private final ImageLetterbox letterbox = new ImageLetterbox();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   TensorRtModel(IRuntime runtime, ICudaEngine engine, DeployedModel model) {
@@ -170,11 +169,7 @@ final class TensorRtModel implements LoadedModel {
 
   @Override
   public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    if (letterbox == null) {
-      return NativeLetterbox.find().orElseThrow().apply(bgr, width, height, stride, box, meta);
-    }
-    return letterbox.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
-        meta.pixelNorm());
+    return letterbox.apply(bgr, width, height, stride, box, meta);
   }
 
   @Override
@@ -185,9 +180,7 @@ final class TensorRtModel implements LoadedModel {
       }
       engine.close();
       runtime.close();
-      if (letterbox != null) {
-        letterbox.close();
-      }
+      letterbox.close();
     }
   }
 
