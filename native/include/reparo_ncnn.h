@@ -131,8 +131,8 @@ inline int reparo_ncnn_cpu_supports(const char* feature)
 
 /*
  * YOLO pre-processing of interleaved 3-channel 8-bit pixels, the same numbers as
- * ncnn_mat_from_pixels_resize + ncnn_copy_make_border + ncnn_mat_substract_mean_normalize (and
- * twice as fast): ncnn's bilinear resize in its 11-bit fixed point, skipped when the size is
+ * ncnn_mat_from_pixels_resize + ncnn_copy_make_border + ncnn_mat_substract_mean_normalize (1.7x as
+ * fast for a 640x480 frame on AVX2): ncnn's bilinear resize in its 11-bit fixed point, skipped when the size is
  * unchanged, written into the [top, left] corner area of a new [3, out_h, out_w] float mat; every
  * other cell is fill; each value v becomes fma(v, norm, -mean * norm) as ncnn's Scale layer computes
  * it. The work is arranged for SIMD: each source row is resized horizontally once into three
@@ -173,6 +173,7 @@ inline ncnn_mat_t reparo_ncnn_letterbox_c3(const unsigned char* pixels, size_t o
         delete out;
         return 0;
     }
+    // Indexed by input channel k: its scale, bias and output plane.
     float scale[3], bias[3];
     float* plane[3];
     for (int c = 0; c < 3; c++)
@@ -202,7 +203,7 @@ inline ncnn_mat_t reparo_ncnn_letterbox_c3(const unsigned char* pixels, size_t o
         for (int y = 0; y < resized_h; y++)
             for (int k = 0; k < 3; k++)
                 reparo_letterbox::row_normalize(pixels + (size_t)y * stride, k, width, scale[k], bias[k],
-                    out->channel(swap_rb ? 2 - k : k).row(top + y) + left);
+                    plane[k] + (size_t)(top + y) * out_w + left);
         return (ncnn_mat_t)out;
     }
 
@@ -242,7 +243,7 @@ inline ncnn_mat_t reparo_ncnn_letterbox_c3(const unsigned char* pixels, size_t o
         have = sy;
         for (int k = 0; k < 3; k++)
             reparo_letterbox::vresize_normalize(rows[0][k], rows[1][k], b0[dy], b1[dy], w, scale[k], bias[k],
-                out->channel(swap_rb ? 2 - k : k).row(top + dy) + left);
+                plane[k] + (size_t)(top + dy) * out_w + left);
     }
     free(buf);
     return (ncnn_mat_t)out;
