@@ -1,8 +1,6 @@
 package dev.reparo.quant;
 
 import dev.reparo.graph.Graph;
-import dev.reparo.graph.Node;
-import dev.reparo.graph.OpSchema;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,32 +19,14 @@ public final class GroupedInt8Layers {
   public static List<String> find(Graph lowered) {
     List<String> out = new ArrayList<>();
     for (QuantizableLayer l : QuantizableLayer.find(lowered)) {
-      if (!l.type().equals("ConvolutionDepthWise")) {
-        continue;
-      }
-      Node n = node(lowered, l.name());
-      long outputs = n.attrInt("0", 0);
-      long group = n.attrInt("7", 1);
-      long kw = n.attrInt("1", 0);
-      long kh = n.attrInt("11", kw);
-      if (group <= 0 || outputs <= 0 || kw <= 0 || kh <= 0) {
-        continue;
-      }
-      long channelsPerGroup = l.weight().size() / (kw * kh * outputs);
-      boolean depthWise = channelsPerGroup == 1 && group == outputs;
-      if (!depthWise && channelsPerGroup % 8 == 0) {
+      int perGroup = l.inputChannelsPerGroup();
+      // for ConvolutionDepthWise, channels() is the group count; depth-wise: one channel per group
+      // and as many groups as outputs
+      boolean depthWise = perGroup == 1 && l.channels() == l.weight().dim(0);
+      if (l.type().equals("ConvolutionDepthWise") && !depthWise && perGroup > 0 && perGroup % 8 == 0) {
         out.add(l.name());
       }
     }
     return out;
-  }
-
-  private static Node node(Graph g, String name) {
-    for (Node n : g.nodes()) {
-      if (n.name().equals(name) && OpSchema.NCNN_DOMAIN.equals(n.domain())) {
-        return n;
-      }
-    }
-    throw new IllegalStateException("no layer " + name);
   }
 }

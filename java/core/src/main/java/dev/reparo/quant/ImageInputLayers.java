@@ -25,14 +25,9 @@ public final class ImageInputLayers {
   public static List<String> find(Graph lowered) {
     Set<String> inputs = lowered.inputs().stream().map(ValueInfo::name).collect(Collectors.toSet());
     return QuantizableLayer.find(lowered).stream()
-        .filter(l -> !l.type().equals("InnerProduct") && inputs.contains(l.input()) && inputChannels(l) <= MAX_CHANNELS)
+        .filter(l -> !l.type().equals("InnerProduct") && inputs.contains(l.input()))
+        .filter(l -> l.inputChannelsPerGroup() > 0 && l.inputChannelsPerGroup() <= MAX_CHANNELS)
         .map(QuantizableLayer::name)
         .toList();
-  }
-
-  /** Input channels per group of a convolution: weights are [out, in/group, kh, kw]. */
-  private static long inputChannels(QuantizableLayer l) {
-    int[] s = l.weight().shape();
-    return s.length == 4 ? s[1] : Long.MAX_VALUE;
   }
 }

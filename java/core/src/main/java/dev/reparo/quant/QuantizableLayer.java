@@ -55,6 +55,15 @@ public record QuantizableLayer(String name, String type, String input, String ou
     return out;
   }
 
+  /**
+   * Input channels per group of a convolution, from its weights [out, in/group, kh, kw]; 0 for
+   * weights of another rank (InnerProduct).
+   */
+  public int inputChannelsPerGroup() {
+    int[] s = weight.shape();
+    return s.length == 4 ? s[1] : 0;
+  }
+
   /** Per-channel symmetric weight scales. */
   public float[] weightScales() {
     return weightScales(WeightScaling.PER_CHANNEL);
