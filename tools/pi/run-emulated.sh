@@ -11,8 +11,9 @@
 #
 # Checks, in order: every native library in the Pi jar is AArch64; `reparo version` runs and
 # reports the CPU features qemu emulates; `reparo detect` finds the same detections as the x86-64
-# jar (same classes, boxes within 1 px, scores within 1e-3): `--demo` when the jar carries the demo
-# model (FP32, and an INT8 model the x86-64 jar calibrated on the demo samples), else a fixture
+# jar: `--demo` when the jar carries the demo model (FP32: same classes, boxes within 1 px, scores
+# within 1e-3; and an INT8 model the x86-64 jar calibrated on the demo samples: same classes, IoU
+# >= 0.85, scores within 0.03, detections that close to the threshold exempt), else a fixture
 # detector (random weights) with --meta on generated images.
 # The Java runtime comes from Debian's arm64 packages (tools/pi/arm64-sysroot.sh), unpacked into a
 # private sysroot. Emulation checks correctness only: its timings say nothing about a real Pi.
@@ -155,7 +156,10 @@ for cpu in $cpus; do
     run_pi "$cpu" "$work/$cpu" "${int8_args[@]}" --json "$work/$cpu-int8.json"
     step "$cpu: reparo detect (int8)"
     echo "--- $cpu: int8 compared with x86-64 int8"
-    python3 "$here/compare_detections.py" "$work/x86-int8.json" "$work/$cpu-int8.json" --conf "$conf" || status=1
+    # int8 kernels differ per ISA by a quantization step per layer: boxes by IoU, scores within 0.03
+    # (measured: up to 0.008 between VNNI and ARM dot product on the demo model), see compare_detections.py.
+    python3 "$here/compare_detections.py" "$work/x86-int8.json" "$work/$cpu-int8.json" --conf "$conf" \
+      --iou 0.85 --score-tol 0.03 || status=1
   fi
 done
 [ "$status" = 0 ] || die "the emulated detections differ from x86-64 (above)"

@@ -97,7 +97,7 @@ final class DetectCommand implements Callable<Integer> {
   @Option(names = "--backend", defaultValue = "ncnn", description = "ncnn (default), onnxruntime, tensorrt or auto")
   String backend;
 
-  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: backend default)")
+  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: the fastest count, measured once per model and machine)")
   int threads;
 
   @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata, e.g. --meta 'names=[\"cat\",\"dog\"]'")
@@ -173,6 +173,7 @@ final class DetectCommand implements Callable<Integer> {
     ArrayNode results = mapper.createArrayNode();
     long t0 = System.nanoTime();
     long count = 0;
+    long skipped = 0;
     int found = 0;
     double detectSeconds = 0;
     double loopSeconds = 0;
@@ -180,7 +181,8 @@ final class DetectCommand implements Callable<Integer> {
     VideoOutput writer = null;
     try (Detector d = Detector.open(modelPath, b.build())) {
       double openSeconds = (System.nanoTime() - t0) / 1e9;
-      o.printf("model %s on %s (opened in %.2f s), %s%n", modelPath, d.backendDescription(), openSeconds,
+      o.printf("model %s on %s%s (opened in %.2f s), %s%n", modelPath, d.backendDescription(),
+          d.threads() > 0 ? ", " + d.threads() + (d.threads() == 1 ? " thread" : " threads") : "", openSeconds,
           expected >= 0 ? expected + " " + unit + "(s)"
               : src + (src instanceof VideoFrames v && v.camera() ? ", until Ctrl-C" : ", length unknown"));
       o.flush();
@@ -188,14 +190,16 @@ final class DetectCommand implements Callable<Integer> {
       ProgressBar bar = new ProgressBar(err, "detect", perLine ? 0 : (int) Math.min(expected, Integer.MAX_VALUE));
       long loopStart = System.nanoTime();
       Frame f;
-      while (!stop.get() && (frames == 0 || count < frames) && (f = src.next()) != null) {
-        count++;
+      while (!stop.get() && (frames == 0 || count + skipped < frames) && (f = src.next()) != null) {
         if (f.problem() != null) {
+          skipped++;
           err.println();
           err.println("reparo: skipping " + f.problem());
+          err.flush();
           bar.step();
           continue;
         }
+        count++;
         long s = System.nanoTime();
         List<Detection> dets = f.detect(d);
         detectSeconds += (System.nanoTime() - s) / 1e9;
@@ -226,6 +230,10 @@ final class DetectCommand implements Callable<Integer> {
       }
       bar.finish();
       loopSeconds = (System.nanoTime() - loopStart) / 1e9;
+      if (count == 0 && skipped > 0) {  // before any output file is written
+        throw new CliException(skipped == 1 ? "the only image could not be read (above); nothing was detected"
+            : "none of the " + skipped + " images could be read (above); nothing was detected");
+      }
       if (writer != null) {
         writer.finish();
       }
@@ -237,9 +245,13 @@ final class DetectCommand implements Callable<Integer> {
       }
       String written = writer != null ? "; annotated video in " + annotatedVideo
           : out != null && !video ? "; annotated images in " + out : "";
-      o.printf("%d detections in %d %ss; %.1f %ss/s (detect only, %.1f ms/%s), %.1f %ss/s end to end%s%s%n", found,
-          count, unit, count / Math.max(detectSeconds, 1e-9), unit, 1000 * detectSeconds / Math.max(count, 1), unit,
-          count / Math.max(loopSeconds, 1e-9), unit, written, json != null ? "; results in " + json : "");
+      String skips = skipped > 0 ? " (" + skipped + " unreadable skipped)" : "";
+      // No rate without a timed picture: 0 pictures in 0 s is no speed.
+      String rate = count == 0 ? "" : String.format("; %.1f %ss/s (detect only, %.1f ms/%s), %.1f %ss/s end to end",
+          count / Math.max(detectSeconds, 1e-9), unit, 1000 * detectSeconds / count, unit,
+          count / Math.max(loopSeconds, 1e-9), unit);
+      o.printf("%d detections in %d %ss%s%s%s%s%n", found, count, unit, skips, rate, written,
+          json != null ? "; results in " + json : "");
       o.flush();
       return 0;
     } finally {

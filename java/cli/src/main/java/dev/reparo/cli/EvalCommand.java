@@ -52,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--max-det", defaultValue = "100", description = "detections kept per image (default ${DEFAULT-VALUE}, COCO's)")
   int maxDet;
 
-  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: backend default)")
+  @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: the fastest count, measured once per model and machine)")
   int threads;
 
   @Option(names = "--backend", defaultValue = "ncnn", description = "ncnn (default), onnxruntime, tensorrt or auto")

@@ -108,9 +108,15 @@ final class SparkDetectCommand implements Callable<Integer> {
           + "): run it through the reparo launcher script, which adds java/spark/target/spark-classpath.txt, or with"
           + " spark-submit");
     }
-    o.printf("%d images: %d detections, %d without detections, %d unreadable; %.1f images/s on %s (%.1f s); results in %s%n",
-        s.images(), s.detections(), s.withoutDetections(), s.errors(), s.imagesPerSecond(), s.master(), s.seconds(), s.out());
+    long decoded = s.images() - s.errors();
+    o.printf("%d images: %d detections, %d without detections, %d unreadable (error rows in the output)%s on %s"
+            + " (%.1f s); results in %s%n",
+        decoded, s.detections(), s.withoutDetections(), s.errors(),
+        decoded > 0 ? String.format("; %.1f images/s", s.imagesPerSecond()) : "", s.master(), s.seconds(), s.out());
     o.flush();
+    if (decoded == 0 && s.errors() > 0) {
+      throw new CliException("none of the " + s.errors() + " images could be read; see the error rows in " + s.out());
+    }
     return 0;
   }
 

@@ -101,4 +101,19 @@ class CalibrateCommandTest {
     assertTrue(tables.get(true).quantizes(stem), stem + " not quantized with --int8-stem");
     assertEquals(tables.get(true).inputScales().size() - 1, tables.get(false).inputScales().size());
   }
+
+  @Test
+  void aFolderWithNothingReadableFailsAndWritesNothing(@TempDir Path dir) throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    Files.writeString(images.resolve("a.jpg"), "not a JPEG");
+    Files.writeString(images.resolve("b.png"), "not a PNG");
+    Path out = dir.resolve("int8");
+    ReparoCliTest.Result r = ReparoCliTest.run("calibrate", "-m",
+        DetectAndEvalCommandTest.FIXTURES.resolve("repvgg_stack-default-torchscript13/model.onnx").toString(),
+        "--images", images.toString(), "--method", "minmax", "--out", out.toString(),
+        "--meta", "names=[\"a\"]", "--meta", "strides=[8]", "--meta", "anchors=[[10,13]]");
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.err().contains("none of the 2 calibration images could be decoded"), r.err());
+    assertTrue(!Files.exists(out), "no output directory for a failed calibration");
+  }
 }

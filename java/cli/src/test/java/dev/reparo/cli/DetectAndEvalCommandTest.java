@@ -1,6 +1,7 @@
 package dev.reparo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,5 +74,47 @@ class DetectAndEvalCommandTest {
     ReparoCliTest.Result r = ReparoCliTest.run("detect", "-s", "x.jpg");
     assertEquals(1, r.code());
     assertTrue(r.err().contains("needs --model and --source (or --demo)"), r.err());
+  }
+
+  static ReparoCliTest.Result detect(Path source, Path dir) {
+    List<String> args = new ArrayList<>(List.of("detect", "-m",
+        FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw/model.onnx").toString(), "-s", source.toString(),
+        "--json", dir.resolve("dets.json").toString(), "--conf", "0.5"));
+    args.addAll(List.of(META));
+    return ReparoCliTest.run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void anUnreadableImageAloneFailsNamingTheFile(@TempDir Path dir) throws Exception {
+    Path bad = Files.writeString(dir.resolve("notimage.jpg"), "this is text, not a JPEG");
+    ReparoCliTest.Result r = detect(bad, dir);
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.err().contains("notimage.jpg"), r.err());
+    assertTrue(r.err().contains("could not be read"), r.err());
+    assertFalse(r.out().contains("images/s"), "no rate when nothing was timed: " + r.out());
+    assertFalse(Files.exists(dir.resolve("dets.json")), "no results file for a failed run");
+  }
+
+  @Test
+  void aFolderOfOnlyUnreadableImagesFails(@TempDir Path dir) throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    Files.writeString(images.resolve("a.png"), "not a PNG");
+    Files.write(images.resolve("b.jpg"), new byte[0]);
+    ReparoCliTest.Result r = detect(images, dir);
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.err().contains("a.png") && r.err().contains("b.jpg"), r.err());
+    assertTrue(r.err().contains("none of the 2 images could be read"), r.err());
+  }
+
+  @Test
+  void aMixedFolderSkipsTheUnreadableNamingEachAndCountsOnlyDecodedImages(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(5).write(dir.resolve("data"), 2, (d, t) -> {});
+    Path images = dir.resolve("data/images");
+    Files.writeString(images.resolve("zz-broken.jpg"), "not a JPEG");
+    ReparoCliTest.Result r = detect(images, dir);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("skipping") && r.err().contains("zz-broken.jpg"), r.err());
+    assertTrue(r.out().contains("detections in 2 images (1 unreadable skipped)"), r.out());
+    assertTrue(Files.exists(dir.resolve("dets.json")));
   }
 }

@@ -45,6 +45,7 @@ public final class Detector implements AutoCloseable {
   private final Backend backend;
   private final LoadedModel loaded;
   private final String backendReason;
+  private final int threads;
   private final PostProcessor post;
   private final boolean[] classMask;
   private final int inputWidth;
@@ -71,15 +72,21 @@ public final class Detector implements AutoCloseable {
     this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : metadata.inputWidth();
     this.post = new PostProcessor(metadata.head(), metadata.names());
     this.classMask = options.classMask(metadata.names().size());
-    if (options.backend() == DetectorOptions.Backend.AUTO) {
-      AutoBackendSelector.Selection chosen = AutoBackendSelector.standard(ConversionCache.standard().root())
-          .select(model, options);
+    if (options.backend() == DetectorOptions.Backend.AUTO || options.threads() == 0) {
+      // AUTO, or threads(0): measured once per model and machine, then remembered.
+      AutoBackendSelector selector = AutoBackendSelector.standard(ConversionCache.standard().root());
+      AutoBackendSelector.Selection chosen = options.backend() == DetectorOptions.Backend.AUTO
+          ? selector.select(model, options)
+          : selector.selectThreads(Backends.find(options.backend()), model, options);
       this.backend = chosen.backend();
       this.loaded = chosen.loaded();
-      this.backendReason = "AUTO: " + chosen.reason();
+      this.threads = chosen.threads();
+      this.backendReason = (options.backend() == DetectorOptions.Backend.AUTO ? "AUTO: " : "threads: ")
+          + chosen.reason();
     } else {
       this.backend = Backends.find(options.backend());
       this.loaded = backend.load(model, options);
+      this.threads = options.threads();
       this.backendReason = "requested";
     }
   }
@@ -118,9 +125,20 @@ public final class Detector implements AutoCloseable {
     return backend.describe();
   }
 
-  /** Why this backend runs the model: "requested", or AUTO's reason (probe timings or cached choice). */
+  /**
+   * Why this backend and thread count run the model: "requested", or the probe's reason (timings,
+   * or the cached choice) for AUTO or {@code threads(0)}.
+   */
   public String backendReason() {
     return backendReason;
+  }
+
+  /**
+   * Inference threads per call: the count requested, or the one {@code threads(0)} chose by
+   * measurement; 0 only where nothing was probed and the backend uses its own default.
+   */
+  public int threads() {
+    return threads;
   }
 
   public List<Detection> detect(Path image) {

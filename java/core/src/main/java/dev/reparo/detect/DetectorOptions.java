@@ -65,7 +65,11 @@ public final class DetectorOptions {
     return backend;
   }
 
-  /** Threads per inference; 0 means the backend's default (physical cores). */
+  /**
+   * Threads per inference; 0 (the default) lets {@link Detector#open} choose by measurement, once
+   * per model and machine (see {@link dev.reparo.backend.AutoBackendSelector}); other users of the
+   * options (a backend loaded directly) take 0 as the backend's own default.
+   */
   public int threads() {
     return threads;
   }
@@ -150,7 +154,7 @@ public final class DetectorOptions {
 
     public Builder threads(int n) {
       if (n < 0 || n > 256) {
-        throw new InvalidInputException("threads must be 0 (backend default) to 256, got " + n);
+        throw new InvalidInputException("threads must be 0 (choose by measurement) to 256, got " + n);
       }
       threads = n;
       return this;

@@ -40,7 +40,10 @@ class AutoBackendSelectorTest {
     final AtomicInteger loads = new AtomicInteger();
     final AtomicInteger runs = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
+    final List<Integer> loadedThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     boolean failOnLoad;
+    /** Extra fake time per run, by the thread count the model was loaded with. */
+    java.util.function.IntToLongFunction threadCost = t -> 0;
 
     FakeBackend(DetectorOptions.Backend kind, long costNanos, String unavailable) {
       this(kind, costNanos, unavailable, "1.0");
@@ -76,15 +79,17 @@ class AutoBackendSelectorTest {
     @Override
     public LoadedModel load(DeployedModel model, DetectorOptions options) {
       loads.incrementAndGet();
+      loadedThreads.add(options.threads());
       if (failOnLoad) {
         throw new ReparoException("fake load failure");
       }
+      long cost = costNanos + threadCost.applyAsLong(options.threads());
       return new LoadedModel() {
         @Override
         public List<Tensor> run(Tensor input) {
           assertEquals(List.of(1, 3, 64, 64), java.util.Arrays.stream(input.shape()).boxed().toList());
           runs.incrementAndGet();
-          clock.addAndGet(costNanos);
+          clock.addAndGet(cost);
           return List.of(input);
         }
 
@@ -202,5 +207,72 @@ class AutoBackendSelectorTest {
         new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver")).select(model("ab12"), TWO_THREADS));
     assertTrue(e.getMessage().contains("tensorrt: no NVIDIA driver"), e.getMessage());
     assertThrows(ReparoException.class, () -> selector(dir).select(model("ab12"), TWO_THREADS));
+  }
+
+  static final DetectorOptions AUTO_THREADS = DetectorOptions.builder().threads(0).build();
+
+  @Test
+  void threadCountsProbedAreOneTwoFourUpToTheCpus() {
+    assertEquals(List.of(3), AutoBackendSelector.threadCounts(3, 8), "a requested count is not probed");
+    assertEquals(List.of(1), AutoBackendSelector.threadCounts(0, 1));
+    assertEquals(List.of(1, 2), AutoBackendSelector.threadCounts(0, 2));
+    assertEquals(List.of(1, 2, 4, 6), AutoBackendSelector.threadCounts(0, 6));
+    assertEquals(List.of(1, 2, 4, 8, 16), AutoBackendSelector.threadCounts(0, 64));
+  }
+
+  @Test
+  void threadsZeroChoosesTheFastestCountAndRemembersIt(@TempDir Path dir) throws Exception {
+    // A shared 2-vCPU machine: the second thread makes this model slower (ncnn measured 6.1 -> 8.2 ms).
+    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 6_000_000, "");
+    ncnn.threadCost = t -> t == 2 ? 2_000_000 : 0;
+    AutoBackendSelector s = new AutoBackendSelector(List.of(ncnn), dir,
+        new MachineFingerprint("Linux", "amd64", "Test CPU", 2), clock::get, 1, 3);
+    AutoBackendSelector.Selection chosen = s.selectThreads(ncnn, model("ab12"), AUTO_THREADS);
+    assertEquals(1, chosen.threads());
+    assertEquals(List.of(1, 2), ncnn.loadedThreads, "both counts probed");
+    assertEquals(1, ncnn.closes.get(), "the slower load is closed");
+    assertTrue(chosen.reason().contains("ncnn/1 thread was fastest"), chosen.reason());
+    assertTrue(chosen.reason().contains("ncnn/2 threads 8.000 ms"), chosen.reason());
+    try (Stream<Path> files = Files.list(dir)) {
+      assertTrue(Files.readString(files.findFirst().orElseThrow()).contains("\"threads\" : 1"));
+    }
+    AutoBackendSelector.Selection again = s.selectThreads(ncnn, model("ab12"), AUTO_THREADS);
+    assertTrue(again.fromCache(), again.reason());
+    assertEquals(1, again.threads());
+    assertEquals(1, ncnn.loadedThreads.get(ncnn.loadedThreads.size() - 1), "loaded with the remembered count");
+  }
+
+  @Test
+  void moreThreadsMustPayForThemselves(@TempDir Path dir) {
+    MachineFingerprint fourCpus = new MachineFingerprint("Linux", "amd64", "Test CPU", 4);
+    // 2 threads 3 % faster than 1 (noise on a busy machine): 1 thread stays; 4 threads 40 % faster: chosen.
+    FakeBackend small = new FakeBackend(DetectorOptions.Backend.NCNN, 0, "");
+    small.threadCost = t -> t == 1 ? 10_000_000 : t == 2 ? 9_700_000 : 9_900_000;
+    assertEquals(1, new AutoBackendSelector(List.of(small), dir.resolve("a"), fourCpus, clock::get, 0, 3)
+        .selectThreads(small, model("ab12"), AUTO_THREADS).threads());
+    FakeBackend big = new FakeBackend(DetectorOptions.Backend.NCNN, 0, "");
+    big.threadCost = t -> t == 1 ? 10_000_000 : t == 2 ? 7_000_000 : 6_000_000;
+    assertEquals(4, new AutoBackendSelector(List.of(big), dir.resolve("b"), fourCpus, clock::get, 0, 3)
+        .selectThreads(big, model("ab12"), AUTO_THREADS).threads());
+  }
+
+  @Test
+  void autoWithThreadsZeroProbesEachBackendAtEachCount(@TempDir Path dir) {
+    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5_000_000, "");
+    ncnn.threadCost = t -> t == 2 ? -2_000_000 : 0;
+    FakeBackend ort = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 4_000_000, "");
+    AutoBackendSelector.Selection s = new AutoBackendSelector(List.of(ncnn, ort), dir,
+        new MachineFingerprint("Linux", "amd64", "Test CPU", 2), clock::get, 0, 3).select(model("ab12"), AUTO_THREADS);
+    assertSame(ncnn, s.backend());
+    assertEquals(2, s.threads());
+    assertEquals(4, s.medianNanos().size(), s.medianNanos().toString());
+  }
+
+  @Test
+  void aRequestedBackendThatCannotRunSaysWhy(@TempDir Path dir) {
+    FakeBackend trt = new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver");
+    ReparoException e = assertThrows(ReparoException.class,
+        () -> selector(dir, trt).selectThreads(trt, model("ab12"), AUTO_THREADS));
+    assertTrue(e.getMessage().contains("tensorrt cannot run here: no NVIDIA driver"), e.getMessage());
   }
 }

@@ -11,6 +11,7 @@ import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.Detection;
+import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.detect.Letterbox;
@@ -28,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole detector path on ncnn, checked against PyTorch: the seeded YOLOv5-Lite-e fixture
- * (training form, raw head) is converted, run by ncnn on the fixture's input, and its outputs and
- * final detections compared with those PyTorch computed.
+ * The whole detector path on ncnn, checked against independent oracles: the seeded YOLOv5-Lite-e
+ * fixture (training form, raw head) is converted and run by ncnn on the fixture's input, its outputs
+ * compared with those PyTorch computed; the trained demo model's detections are compared with ONNX
+ * Runtime's on the model as exported.
  */
 class DetectorOnNcnnTest {
   static final Path FIXTURE = Path.of(System.getProperty("reparo.fixtures"), "yolov5lite_e-training-torchscript11-raw");
@@ -44,10 +46,9 @@ class DetectorOnNcnnTest {
   }
 
   @Test
-  void convertedModelMatchesPyTorchOutputsAndDetections(@TempDir Path cache) throws Exception {
+  void convertedModelMatchesPyTorchOutputs(@TempDir Path cache) throws Exception {
     DeployedModel deployed = new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
     DetectorOptions opts = options().threads(1).build();
-    ModelMetadata meta = ModelMetadata.parse(deployed.metadata(), opts.metadataOverrides(), "fixture");
     try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
       List<Tensor> got = m.run(Npy.read(FIXTURE.resolve("input.npy")));
       List<Tensor> want = new ArrayList<>();
@@ -71,20 +72,42 @@ class DetectorOnNcnnTest {
       System.out.printf("ncnn vs PyTorch: max abs %.3g, peak |ref| %.3g, max rel %.3g%n", worstAbs, peak, worst);
       assertTrue(worstAbs <= 1e-4 * peak, "largest difference ncnn vs PyTorch " + worstAbs + " on outputs up to " + peak);
 
-      PostProcessor post = new PostProcessor(meta.head(), meta.names());
-      Letterbox box = Letterbox.fixed(320, 320, 320, 320);
-      List<Detection> fromTorch = post.process(want, box, 0.3f, 0.45f, 300, false, null);
-      List<Detection> fromNcnn = post.process(got, box, 0.3f, 0.45f, 300, false, null);
-      assertFalse(fromTorch.isEmpty(), "random weights still give scores above 0.3 here");
-      assertEquals(fromTorch.size(), fromNcnn.size());
-      for (int i = 0; i < fromTorch.size(); i++) {
-        Detection t = fromTorch.get(i);
-        Detection n = fromNcnn.get(i);
-        assertEquals(t.classId(), n.classId());
-        assertEquals(t.score(), n.score(), 1e-3f);
-        assertTrue(t.iou(n) > 0.999f, t + " vs " + n);
+      // No detection lists from this fixture: its random weights put ~2 800 candidates above 0.3
+      // with near-equal scores, so which of them NMS keeps turns on the last bit of rounding, which
+      // differs between CPUs (AVX-512 vs AVX2 kernels). detectionsEqualTheOnnxRuntimeOracle checks
+      // detections on a trained model, whose objects are well separated.
+    }
+  }
+
+  /**
+   * Detections of the trained demo model through ncnn (converted, fused) equal those of ONNX
+   * Runtime running the model as exported (training form, not converted by Reparo) on the same
+   * input tensor, matched as sets: same classes, IoU ≥ 0.99, scores within 1e-3 (the outputs agree
+   * to ~1e-5; the margin covers FP32 summation order on any ISA), nothing else on either side.
+   */
+  @Test
+  void detectionsEqualTheOnnxRuntimeOracle() throws Exception {
+    Path demo = Path.of(System.getProperty("reparo.demo.model"));
+    float conf = 0.25f;
+    int compared = 0;
+    try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(conf)
+            .backend(DetectorOptions.Backend.NCNN).build());
+        OrtOracle oracle = new OrtOracle(demo)) {
+      PostProcessor post = new PostProcessor(d.metadata().head(), d.metadata().names());
+      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
+      for (int i = 0; i < 4; i++) {
+        BufferedImage img = scenes.generate(i).image();
+        List<Detection> fromNcnn = d.detect(img);
+        Letterbox box = Letterbox.fixed(img.getWidth(), img.getHeight(), 320, 320);
+        List<Detection> fromOrt = post.process(oracle.run(d.preprocess(img)), box, conf,
+            d.options().iouThreshold(), d.options().maxDetections(), false, null);
+        DetectionMatching.Result r = DetectionMatching.compare(fromOrt, fromNcnn,
+            new DetectionMatching.Tolerance(0.99f, 1e-3f, conf));
+        assertTrue(r.same(), "scene " + i + ": " + r.describe());
+        compared += r.matched().size();
       }
     }
+    assertTrue(compared >= 8, "the trained model finds objects in the generated scenes: " + compared);
   }
 
   @Test
@@ -114,14 +137,14 @@ class DetectorOnNcnnTest {
       Path models = dir.resolve("models");
       long entries;
       try (var s = Files.list(models)) {
-        entries = s.filter(Files::isDirectory).count();
+        entries = s.filter(Files::isDirectory).filter(p -> !p.endsWith("auto-backend")).count();
       }
-      assertEquals(1, entries, "one cache entry");
+      assertEquals(1, entries, "one cache entry (beside auto-backend/, the measured thread count)");
       try (Detector again = Detector.open(FIXTURE.resolve("model.onnx"), options().confThreshold(0.3f).build())) {
         assertEquals(first, again.detect(img), "the cached model gives the same detections");
       }
       try (var s = Files.list(models)) {
-        assertEquals(1, s.filter(Files::isDirectory).count(), "second open reused the entry");
+        assertEquals(1, s.filter(Files::isDirectory).filter(p -> !p.endsWith("auto-backend")).count(), "second open reused the entry");
       }
     } finally {
       System.clearProperty("reparo.cache");

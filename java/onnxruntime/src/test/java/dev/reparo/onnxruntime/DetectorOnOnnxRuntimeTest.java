@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.Tensor;
-import dev.reparo.detect.Detection;
+import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import java.awt.Color;
@@ -19,8 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole detector on ONNX Runtime against the same detector on ncnn (converted from the same
- * fused graph, pre-processed by its own native letterbox): same detections, boxes within a pixel,
- * scores within 1e-3.
+ * fused graph, pre-processed by the same native letterbox): the same detections.
  */
 class DetectorOnOnnxRuntimeTest {
   static final Path FIXTURES = Path.of(System.getProperty("reparo.fixtures"));
@@ -65,34 +64,32 @@ class DetectorOnOnnxRuntimeTest {
     assertArrayEquals(viaNcnn.data(), viaOrt.data());
   }
 
+  /**
+   * The trained demo model (its detections are well separated; the random-weight fixtures put
+   * thousands of near-equal scores through NMS, where the kept box turns on rounding) on both CPU
+   * backends, matched as sets: same classes, IoU ≥ 0.99, scores within 1e-3 — the two backends
+   * sum in different orders, and their outputs agree to ~1e-5.
+   */
   @Test
   void sameDetectionsAsNcnn() {
-    for (String fixture : List.of("yolov5lite_e-training-torchscript11-raw", "yolov5lite_g-default-torchscript17-raw")) {
-      Path model = FIXTURES.resolve(fixture).resolve("model.onnx");
-      BufferedImage img = scene(640, 480);
-      List<Detection> ncnn;
-      List<Detection> ort;
-      try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.NCNN).build())) {
-        ncnn = d.detect(img);
-      }
-      try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.ONNXRUNTIME).build())) {
-        assertTrue(d.backendDescription().startsWith("onnxruntime "), d.backendDescription());
-        ort = d.detect(img);
-      }
-      assertFalse(ncnn.isEmpty(), fixture + ": random weights still give scores above 0.3 here");
-      assertEquals(ncnn.size(), ort.size(), fixture + ": detection count " + ncnn + " vs " + ort);
-      for (int i = 0; i < ncnn.size(); i++) {
-        Detection a = ncnn.get(i);
-        Detection b = ort.get(i);
-        String what = fixture + " #" + i + ": " + a + " vs " + b;
-        assertEquals(a.classId(), b.classId(), what);
-        assertEquals(a.score(), b.score(), 1e-3f, what);
-        assertEquals(a.x1(), b.x1(), 1f, what);
-        assertEquals(a.y1(), b.y1(), 1f, what);
-        assertEquals(a.x2(), b.x2(), 1f, what);
-        assertEquals(a.y2(), b.y2(), 1f, what);
+    Path model = Path.of(System.getProperty("reparo.demo.model"));
+    float conf = 0.25f;
+    dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(5);
+    int matched = 0;
+    try (Detector ncnn = Detector.open(model, DetectorOptions.builder().threads(1).confThreshold(conf)
+            .backend(DetectorOptions.Backend.NCNN).build());
+        Detector ort = Detector.open(model, DetectorOptions.builder().threads(1).confThreshold(conf)
+            .backend(DetectorOptions.Backend.ONNXRUNTIME).build())) {
+      assertTrue(ort.backendDescription().startsWith("onnxruntime "), ort.backendDescription());
+      for (int i = 0; i < 4; i++) {
+        BufferedImage img = scenes.generate(i).image();
+        DetectionMatching.Result r = DetectionMatching.compare(ncnn.detect(img), ort.detect(img),
+            new DetectionMatching.Tolerance(0.99f, 1e-3f, conf));
+        assertTrue(r.same(), "scene " + i + ": " + r.describe());
+        matched += r.matched().size();
       }
     }
+    assertTrue(matched >= 8, "the demo model finds the generated shapes: " + matched + " detections");
   }
 
   @Test
