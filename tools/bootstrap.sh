@@ -2,8 +2,8 @@
 # Installs what building and testing Reparo needs on Debian/Ubuntu, if it is missing:
 # a JDK (17 or newer), Maven, CMake, Ninja, gcc/g++, python3 with venv and pip.
 # As root it runs apt-get; otherwise it prints the one command to run and exits 1.
-# --pi adds what the Raspberry Pi cross build and its emulated test need: the aarch64 cross
-# compiler and qemu's user-mode emulator.
+# --pi adds what the Raspberry Pi cross build and the emulated tests need: the aarch64 cross
+# compiler and qemu's user-mode emulators (aarch64 for the Pi jar, x86-64 for tools/isa).
 set -euo pipefail
 pi=0
 [ "${1:-}" != --pi ] || pi=1
@@ -28,7 +28,9 @@ have python3 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ "$pi" = 1 ]; then
   have aarch64-linux-gnu-g++ || missing+=(g++-aarch64-linux-gnu)
-  have qemu-aarch64-static || have qemu-aarch64 || missing+=(qemu-user-static)
+  if ! { have qemu-aarch64-static || have qemu-aarch64; } || ! { have qemu-x86_64-static || have qemu-x86_64; }; then
+    missing+=(qemu-user-static)
+  fi
   have readelf || missing+=(binutils)
 fi
 

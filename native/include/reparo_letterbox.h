@@ -1,6 +1,6 @@
 // Kernels of reparo_ncnn_letterbox_c3 (reparo_ncnn.h), kept out of the header that JavaCPP parses.
 // The loops are written so that compilers vectorize them; on x86-64 the hot ones also exist for
-// AVX2 (+FMA) and are picked at run time (GCC multiversioning, an explicit gather for the resize).
+// AVX2 (+FMA) and are picked at run time (__builtin_cpu_supports; an explicit gather for the resize).
 #ifndef REPARO_LETTERBOX_H
 #define REPARO_LETTERBOX_H
 
@@ -12,10 +12,8 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define REPARO_X86_DISPATCH 1
-#define REPARO_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define REPARO_X86_DISPATCH 0
-#define REPARO_MULTIVERSION
 #endif
 
 namespace reparo_letterbox {
@@ -101,26 +99,99 @@ static void hresize_c3(const unsigned char* row, const int* xofs3, const int* a0
         hresize_scalar(row, xofs3, c, a0, a1, w, outs[c]);
 }
 
+/*
+ * value * norm + bias, rounded as ncnn's own normalisation (its Scale layer, dispatched at run time)
+ * rounds it on this CPU: one fused multiply-add where ncnn runs FMA kernels (x86 with FMA, and ARM),
+ * a product and a sum rounded separately on x86 CPUs without FMA (ncnn's SSE2 path). Fused picks
+ * which; the baseline x86-64 target has no FMA instruction, so the compiler cannot fuse the
+ * separate form behind our back.
+ */
+template <bool Fused>
+static inline __attribute__((always_inline)) float affine(float v, float norm, float bias)
+{
+    if (Fused)
+        return fmaf(v, norm, bias);
+    const float product = v * norm;
+    return product + bias;
+}
+
 /* Vertical blend of two resized rows (ncnn's rounding and 8-bit saturation), then value * norm + bias. */
-REPARO_MULTIVERSION
-static void vresize_normalize(const int* __restrict r0, const int* __restrict r1, int b0, int b1, int w,
-    float norm, float bias, float* __restrict out)
+template <bool Fused>
+static inline __attribute__((always_inline)) void vresize_normalize_body(const int* __restrict r0,
+    const int* __restrict r1, int b0, int b1, int w, float norm, float bias, float* __restrict out)
 {
     for (int x = 0; x < w; x++)
     {
         int v = (((r0[x] * b0) >> 16) + ((r1[x] * b1) >> 16) + 2) >> 2;
         v = v > 255 ? 255 : v;
-        out[x] = fmaf((float)v, norm, bias);
+        out[x] = affine<Fused>((float)v, norm, bias);
     }
 }
 
 /* Unscaled case: one row's channel c straight to floats. */
-REPARO_MULTIVERSION
-static void row_normalize(const unsigned char* __restrict row, int c, int w, float norm, float bias,
-    float* __restrict out)
+template <bool Fused>
+static inline __attribute__((always_inline)) void row_normalize_body(const unsigned char* __restrict row, int c,
+    int w, float norm, float bias, float* __restrict out)
 {
     for (int x = 0; x < w; x++)
-        out[x] = fmaf((float)row[x * 3 + c], norm, bias);
+        out[x] = affine<Fused>((float)row[x * 3 + c], norm, bias);
+}
+
+#if REPARO_X86_DISPATCH
+__attribute__((target("avx2,fma"))) static void vresize_normalize_avx2_fma(const int* r0, const int* r1, int b0,
+    int b1, int w, float norm, float bias, float* out)
+{
+    vresize_normalize_body<true>(r0, r1, b0, b1, w, norm, bias, out);
+}
+
+__attribute__((target("avx2,fma"))) static void row_normalize_avx2_fma(const unsigned char* row, int c, int w,
+    float norm, float bias, float* out)
+{
+    row_normalize_body<true>(row, c, w, norm, bias, out);
+}
+
+/* 1: AVX2 + FMA kernels; 2: FMA without AVX2 (fused, portable code); 0: no FMA (separate rounding). */
+static int x86_affine_kind()
+{
+    static const int kind = __builtin_cpu_supports("fma") ? (__builtin_cpu_supports("avx2") ? 1 : 2) : 0;
+    return kind;
+}
+#endif
+
+/* One value through affine() as this CPU's kernels round it (the border colour). */
+static float normalize_value(float v, float norm, float bias)
+{
+#if REPARO_X86_DISPATCH
+    if (x86_affine_kind() == 0)
+        return affine<false>(v, norm, bias);
+#endif
+    return affine<true>(v, norm, bias);
+}
+
+static void vresize_normalize(const int* r0, const int* r1, int b0, int b1, int w, float norm, float bias, float* out)
+{
+#if REPARO_X86_DISPATCH
+    switch (x86_affine_kind())
+    {
+    case 1: vresize_normalize_avx2_fma(r0, r1, b0, b1, w, norm, bias, out); return;
+    case 0: vresize_normalize_body<false>(r0, r1, b0, b1, w, norm, bias, out); return;
+    default: break;
+    }
+#endif
+    vresize_normalize_body<true>(r0, r1, b0, b1, w, norm, bias, out);
+}
+
+static void row_normalize(const unsigned char* row, int c, int w, float norm, float bias, float* out)
+{
+#if REPARO_X86_DISPATCH
+    switch (x86_affine_kind())
+    {
+    case 1: row_normalize_avx2_fma(row, c, w, norm, bias, out); return;
+    case 0: row_normalize_body<false>(row, c, w, norm, bias, out); return;
+    default: break;
+    }
+#endif
+    row_normalize_body<true>(row, c, w, norm, bias, out);
 }
 
 } // namespace reparo_letterbox

@@ -182,7 +182,7 @@ inline ncnn_mat_t reparo_ncnn_letterbox_c3(const unsigned char* pixels, size_t o
         scale[from] = norm[c];
         bias[from] = mean ? -mean[c] * norm[c] : -0.f;
         plane[from] = out->channel(c);
-        const float border = fmaf(fill, norm[c], bias[from]);
+        const float border = reparo_letterbox::normalize_value(fill, norm[c], bias[from]);
         float* p = plane[from];
         for (int y = 0; y < out_h; y++)
         {

@@ -21,6 +21,7 @@ command -v qemu-x86_64-static >/dev/null 2>&1 || command -v qemu-x86_64 >/dev/nu
   echo "reparo isa: qemu-x86_64 is missing. Install it with:  sudo apt-get install -y qemu-user-static" >&2; exit 1; }
 [ "$(uname -m)" = x86_64 ] || { echo "reparo isa: this runs on x86-64 only (the Pi has tools/pi/run-emulated.sh)" >&2; exit 1; }
 cd "$root"
+rm -rf java/ncnn/target/surefire-reports java/ncnn/target/surefire-reports-avx2 java/ncnn/target/surefire-reports-portable
 args=(-B -ntp -Pisa-emulation -pl java/ncnn -am verify -Dsurefire.failIfNoSpecifiedTests=false)
 # The ncnn module's own test list is the profile's isa.tests; -Dtest narrows every module to it
 # (java/core and the preset have none of these, so they only build).
