@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.tensorrt.global.nvinfer;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
@@ -186,6 +185,6 @@ final class TensorRtModel implements LoadedModel {
 
   /** TensorRT data type check used by the backend when it opens an engine. */
   static boolean floatTensor(ICudaEngine engine, String name) {
-    return engine.getTensorDataType(name) == nvinfer.DataType.kFLOAT;
+    return TrtEnums.isFloat32(engine.getTensorDataType(name));
   }
 }

@@ -84,6 +84,26 @@ class TensorRtBackendTest {
   }
 
   @Test
+  void aLoadFailureNamesTheLibraryTheDynamicLinkerCouldNotOpen() {
+    UnsatisfiedLinkError e = new UnsatisfiedLinkError("no jninvinfer in java.library.path");
+    e.initCause(new UnsatisfiedLinkError("libnvinfer.so.11: cannot open shared object file: No such file or directory"));
+    String s = TensorRtRuntime.causes(e);
+    assertTrue(s.startsWith("UnsatisfiedLinkError: no jninvinfer"), s);
+    assertTrue(s.contains("caused by UnsatisfiedLinkError: libnvinfer.so.11: cannot open shared object file"), s);
+  }
+
+  @Test
+  void pastTheDriverCheckTheProbeReportsTheLinkersCause(@TempDir Path dir) throws Exception {
+    Path version = Files.writeString(dir.resolve("version"), "NVRM version: 580.65.06");
+    Path device = Files.createFile(dir.resolve("nvidia0"));
+    TensorRtRuntime.Status s = TensorRtRuntime.probe(version, device);
+    Assumptions.assumeFalse(s.available(), "CUDA and TensorRT load here; the failure path is not reachable");
+    System.out.println("probe past the driver check: " + s.reason());
+    // Without the CUDA runtime or TensorRT the dynamic linker's complaint names the .so it missed.
+    assertTrue(s.reason().matches("(?s).*lib(cudart|nvinfer|nvonnxparser|cuda)[^ ]*\\.so.*"), s.reason());
+  }
+
+  @Test
   void versionsAreDecodedAsNvidiaEncodesThem() {
     assertEquals("13.3", TensorRtRuntime.cudaVersion(13030));
     assertEquals("12.8", TensorRtRuntime.cudaVersion(12080));
