@@ -24,6 +24,9 @@ final class CastToFloat16 {
   private static final Set<String> REFUSED = Set.of("ConstantOfShape", "RandomNormal", "RandomUniform",
       "RandomNormalLike", "RandomUniformLike", "EyeLike");
 
+  /** Part of the engine cache key: bump it whenever the rewrite's output changes. */
+  static final String VERSION = "fp16-rewrite=2";
+
   private CastToFloat16() {}
 
   static Graph apply(Graph source) {

@@ -14,22 +14,39 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IBuilder;
 import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
 import org.bytedeco.tensorrt.nvinfer.IHostMemory;
 import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
+import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
 import org.bytedeco.tensorrt.nvonnxparser.IParser;
 
 /**
  * Builds a serialized TensorRT engine from ONNX with TensorRT's ONNX parser: a strongly typed
  * network (the graph's types decide each layer's precision, see {@link TensorRtPrecision}), a
- * workspace of at most {@link #WORKSPACE_BYTES}. Needs a GPU. Stateless and thread-safe.
+ * workspace of at most {@link #WORKSPACE_BYTES}, and, when the network's input is dynamic, one
+ * optimization profile fixed at {@link EngineInputShape#of the model's input shape}. Needs a GPU.
+ * Stateless and thread-safe.
  */
 final class EngineBuilder {
   static final long WORKSPACE_BYTES = 1L << 30;
 
+  /**
+   * What the engine depends on besides the ONNX bytes and the GPU: bump it when a builder setting
+   * changes, so that cached engines built the old way are not served.
+   */
+  static final String SETTINGS = "strongly-typed;workspace=" + WORKSPACE_BYTES + ";profile=fixed-input;v2";
+
   private EngineBuilder() {}
+
+  /** The builder settings of a precision, with the FP16 rewrite's version where it applies. */
+  static String settings(TensorRtPrecision precision) {
+    return precision == TensorRtPrecision.FP16 ? SETTINGS + ";" + CastToFloat16.VERSION : SETTINGS;
+  }
 
   /** The ONNX bytes TensorRT parses for this precision ({@code onnx} is the precision's artefact). */
   static byte[] networkBytes(Path onnx, TensorRtPrecision precision) {
@@ -41,14 +58,31 @@ final class EngineBuilder {
     }
   }
 
-  static byte[] build(Path onnx, TensorRtPrecision precision) {
-    byte[] model = networkBytes(onnx, precision);
+  private static <P extends Pointer> P created(P p, String what, Path onnx) {
+    if (p == null || p.isNull()) {
+      throw new ReparoException(onnx + ": TensorRT could not create " + what + "; its log, on the dev.reparo.tensorrt "
+          + "logger, says why");
+    }
+    return p;
+  }
+
+  /**
+   * The serialized engine of {@code model} (the bytes of {@link #networkBytes}; {@code onnx} names
+   * them in errors) for input {@code input} fixed at {@code shape}. Deletes every TensorRT object it
+   * made except the ONNX parser: nvonnxparser::IParser's destructor is not at a stable vtable
+   * position (see reparo_trt_delete.h), so one parser per engine build is left to the process.
+   */
+  static byte[] build(byte[] model, Path onnx, String input, long[] shape, TensorRtPrecision precision) {
+    EngineNatives nv = CudaEngineNatives.INSTANCE;
     int flags = 1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value;
-    try (IBuilder builder = createInferBuilder(TrtLogger.INSTANCE);
-        INetworkDefinition network = builder.createNetworkV2(flags);
-        IParser parser = createParser(network, TrtLogger.INSTANCE);
-        IBuilderConfig config = builder.createBuilderConfig();
-        BytePointer bytes = new BytePointer(model)) {
+    try (Releaser r = new Releaser(); BytePointer bytes = new BytePointer(model)) {
+      IBuilder builder = created(createInferBuilder(TrtLogger.INSTANCE), "a builder", onnx);
+      r.push(() -> nv.delete(builder.address()));
+      INetworkDefinition network = created(builder.createNetworkV2(flags), "a network", onnx);
+      r.push(() -> nv.delete(network.address()));
+      IBuilderConfig config = created(builder.createBuilderConfig(), "a builder config", onnx);
+      r.push(() -> nv.delete(config.address()));
+      IParser parser = created(createParser(network, TrtLogger.INSTANCE), "an ONNX parser", onnx);
       if (!parser.parse(bytes, model.length)) {
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < parser.getNbErrors(); i++) {
@@ -59,15 +93,44 @@ final class EngineBuilder {
             + String.join("; ", errors));
       }
       config.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, WORKSPACE_BYTES);
-      try (IHostMemory plan = builder.buildSerializedNetwork(network, config)) {
-        if (plan == null || plan.isNull() || plan.size() == 0) {
-          throw new ReparoException(onnx + ": TensorRT could not build an engine (" + precision
-              + "); its log, on the dev.reparo.tensorrt logger, says why");
+      long[] declared = inputDims(network, input, onnx);
+      EngineInputShape.checkFits(input, declared, shape, onnx);
+      if (EngineInputShape.needsProfile(declared)) {
+        IOptimizationProfile profile = created(builder.createOptimizationProfile(), "an optimization profile", onnx);
+        try (Dims64 d = CudaEngineNatives.dims(shape)) {
+          boolean ok = profile.setDimensions(input, nvinfer.OptProfileSelector.kMIN, d)
+              && profile.setDimensions(input, nvinfer.OptProfileSelector.kOPT, d)
+              && profile.setDimensions(input, nvinfer.OptProfileSelector.kMAX, d);
+          if (!ok || config.addOptimizationProfile(profile) < 0) {
+            throw new ModelFormatException(onnx + ": TensorRT refused the optimization profile "
+                + java.util.Arrays.toString(shape) + " for input '" + input + "'");
+          }
         }
-        byte[] out = new byte[Math.toIntExact(plan.size())];
-        new BytePointer(plan.data()).capacity(plan.size()).get(out);
-        return out;
+      }
+      IHostMemory plan = builder.buildSerializedNetwork(network, config);
+      if (plan == null || plan.isNull() || plan.size() == 0) {
+        if (plan != null && !plan.isNull()) {
+          nv.delete(plan.address());
+        }
+        throw new ReparoException(onnx + ": TensorRT could not build an engine (" + precision
+            + "); its log, on the dev.reparo.tensorrt logger, says why");
+      }
+      r.push(() -> nv.delete(plan.address()));
+      byte[] out = new byte[Math.toIntExact(plan.size())];
+      new BytePointer(plan.data()).capacity(plan.size()).get(out);
+      return out;
+    }
+  }
+
+  private static long[] inputDims(INetworkDefinition network, String input, Path onnx) {
+    for (int i = 0; i < network.getNbInputs(); i++) {
+      ITensor t = network.getInput(i);
+      if (input.equals(t.getName())) {
+        try (Dims64 d = t.getDimensions()) {
+          return CudaEngineNatives.dims(d);
+        }
       }
     }
+    throw new ModelFormatException(onnx + ": the parsed network has no input '" + input + "'");
   }
 }
