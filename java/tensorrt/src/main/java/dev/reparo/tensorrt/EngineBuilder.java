@@ -5,7 +5,8 @@ import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
 
 import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
-import dev.reparo.onnx.Onnx;
+import dev.reparo.graph.Graph;
+import dev.reparo.onnx.OnnxReader;
 import dev.reparo.onnx.OnnxWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer;
@@ -34,6 +36,7 @@ import org.bytedeco.tensorrt.nvonnxparser.IParser;
  */
 final class EngineBuilder {
   static final long WORKSPACE_BYTES = 1L << 30;
+  private static final System.Logger LOG = System.getLogger("dev.reparo.tensorrt");
 
   /**
    * What the engine depends on besides the ONNX bytes and the GPU: bump it when a builder setting
@@ -48,11 +51,27 @@ final class EngineBuilder {
     return precision == TensorRtPrecision.FP16 ? SETTINGS + ";" + CastToFloat16.VERSION : SETTINGS;
   }
 
-  /** The ONNX bytes TensorRT parses for this precision ({@code onnx} is the precision's artefact). */
-  static byte[] networkBytes(Path onnx, TensorRtPrecision precision) {
+  /**
+   * The ONNX bytes TensorRT parses for this precision: the artefact's bytes ({@code onnx}, read
+   * from {@code source}) as they are, or for FP16 rewritten by {@link CastToFloat16} with the peaks
+   * of a reference run at {@code inputShape}.
+   */
+  static byte[] networkBytes(byte[] onnx, Path source, TensorRtPrecision precision, long[] inputShape) {
+    if (precision != TensorRtPrecision.FP16) {
+      return onnx;
+    }
+    Graph g = OnnxReader.read(onnx, source.toString());
+    Map<String, Float> peaks = ActivationPeaks.of(g, inputShape);
+    Map<String, String> islands = CastToFloat16.islands(g, peaks);
+    LOG.log(System.Logger.Level.INFO, () -> source + ": FP16 engine keeps " + islands.size() + " node(s) in FP32"
+        + (islands.isEmpty() ? "" : ": " + islands));
+    return OnnxWriter.toBytes(CastToFloat16.apply(g, peaks));
+  }
+
+  /** The bytes of a model's artefact file. */
+  static byte[] read(Path onnx) {
     try {
-      return precision == TensorRtPrecision.FP16 ? OnnxWriter.toBytes(CastToFloat16.apply(Onnx.read(onnx)))
-          : Files.readAllBytes(onnx);
+      return Files.readAllBytes(onnx);
     } catch (IOException e) {
       throw new UncheckedIOException(onnx + ": " + e.getMessage(), e);
     }
@@ -67,8 +86,8 @@ final class EngineBuilder {
   }
 
   /**
-   * The serialized engine of {@code model} (the bytes of {@link #networkBytes}; {@code onnx} names
-   * them in errors) for input {@code input} fixed at {@code shape}. Deletes every TensorRT object it
+   * The serialized engine of {@code model} (ONNX bytes from {@link #networkBytes}; {@code onnx}
+   * names them in errors) for input {@code input} fixed at {@code shape}. Deletes every TensorRT object it
    * made except the ONNX parser: nvonnxparser::IParser's destructor is not at a stable vtable
    * position (see reparo_trt_delete.h), so one parser per engine build is left to the process.
    */

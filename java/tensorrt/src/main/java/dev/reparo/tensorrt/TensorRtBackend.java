@@ -44,13 +44,14 @@ public final class TensorRtBackend implements Backend {
   }
 
   /**
-   * The cache key of the engine built from {@code network} (the ONNX bytes TensorRT parses, see
-   * {@link EngineBuilder#networkBytes}) for {@code inputShape} at {@code precision} on the GPU and
+   * The cache key of the engine built from {@code onnx} (the bytes of the precision's artefact, the
+   * file the engine is built from; an FP16 rewrite of it is covered by the rewrite's version in
+   * {@link EngineBuilder#settings}) for {@code inputShape} at {@code precision} on the GPU and
    * TensorRT in {@code status}.
    */
-  static EngineCacheKey key(byte[] network, long[] inputShape, TensorRtPrecision precision,
+  static EngineCacheKey key(byte[] onnx, long[] inputShape, TensorRtPrecision precision,
       TensorRtRuntime.Status status) {
-    return new EngineCacheKey(Digests.sha256(network), EngineBuilder.settings(precision), inputShape, precision,
+    return new EngineCacheKey(Digests.sha256(onnx), EngineBuilder.settings(precision), inputShape, precision,
         status.gpuName(), status.computeMajor(), status.computeMinor(), status.tensorRtVersion());
   }
 
@@ -63,11 +64,11 @@ public final class TensorRtBackend implements Backend {
     TensorRtPrecision precision = TensorRtPrecision.of(options, model);
     long[] shape = EngineInputShape.of(model); // refuses an unfixable dynamic input before any work
     Path onnx = model.file(precision.artefact());
-    byte[] network = EngineBuilder.networkBytes(onnx, precision);
-    EngineCacheKey key = key(network, shape, precision, status);
+    byte[] artefact = EngineBuilder.read(onnx);
+    EngineCacheKey key = key(artefact, shape, precision, status);
     EngineCache cache = standardCache();
-    byte[] plan = cache.getOrBuild(key,
-        () -> EngineBuilder.build(network, onnx, model.inputName(), shape, precision));
+    byte[] plan = cache.getOrBuild(key, () -> EngineBuilder.build(
+        EngineBuilder.networkBytes(artefact, onnx, precision, shape), onnx, model.inputName(), shape, precision));
     return TensorRtModel.open(CudaEngineNatives.INSTANCE, plan, model, shape, cache.file(key));
   }
 }

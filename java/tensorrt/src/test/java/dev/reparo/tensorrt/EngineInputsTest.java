@@ -39,29 +39,33 @@ class EngineInputsTest {
         m.outputNames(), m.outputShapes(), files, m.sha256(), false, m.metadata());
     long[] shape = EngineInputShape.of(q);
     Files.write(qdq, new byte[] {1, 2, 3});
-    EngineCacheKey first = TensorRtBackend.key(EngineBuilder.networkBytes(q.file("onnx_qdq"), TensorRtPrecision.INT8),
-        shape, TensorRtPrecision.INT8, GPU);
+    EngineCacheKey first = TensorRtBackend.key(EngineBuilder.read(q.file("onnx_qdq")), shape, TensorRtPrecision.INT8,
+        GPU);
     Files.write(qdq, new byte[] {1, 2, 4}); // `reparo calibrate` again, other thresholds
-    EngineCacheKey second = TensorRtBackend.key(EngineBuilder.networkBytes(q.file("onnx_qdq"), TensorRtPrecision.INT8),
-        shape, TensorRtPrecision.INT8, GPU);
+    EngineCacheKey second = TensorRtBackend.key(EngineBuilder.read(q.file("onnx_qdq")), shape, TensorRtPrecision.INT8,
+        GPU);
     assertNotEquals(first.fileName(), second.fileName());
     assertEquals(second, TensorRtBackend.key(new byte[] {1, 2, 4}, shape, TensorRtPrecision.INT8, GPU), "stable");
   }
 
   @Test
-  void theFp16KeyCoversTheRewrittenNetworkAndTheRewriteVersion(@TempDir Path dir) throws Exception {
+  void theFp16KeyCoversTheRewriteVersionAndTheRewriteIsDeterministic(@TempDir Path dir) throws Exception {
     DeployedModel m = new ConversionCache(dir).deploy(CastToFloat16Test.FIXTURE.resolve("model.onnx"));
-    byte[] fp32 = EngineBuilder.networkBytes(m.file("onnx"), TensorRtPrecision.FP32);
-    byte[] fp16 = EngineBuilder.networkBytes(m.file("onnx"), TensorRtPrecision.FP16);
-    assertArrayEquals(Files.readAllBytes(m.file("onnx")), fp32, "FP32 builds the converted ONNX as it is");
-    assertFalse(java.util.Arrays.equals(fp32, fp16));
-    assertArrayEquals(fp16, EngineBuilder.networkBytes(m.file("onnx"), TensorRtPrecision.FP16), "deterministic");
+    byte[] onnx = EngineBuilder.read(m.file("onnx"));
     long[] shape = m.inputShape();
-    EngineCacheKey k16 = TensorRtBackend.key(fp16, shape, TensorRtPrecision.FP16, GPU);
+    assertArrayEquals(onnx, EngineBuilder.networkBytes(onnx, m.file("onnx"), TensorRtPrecision.FP32, shape),
+        "FP32 builds the converted ONNX as it is");
+    byte[] fp16 = EngineBuilder.networkBytes(onnx, m.file("onnx"), TensorRtPrecision.FP16, shape);
+    assertFalse(java.util.Arrays.equals(onnx, fp16));
+    assertArrayEquals(fp16, EngineBuilder.networkBytes(onnx, m.file("onnx"), TensorRtPrecision.FP16, shape),
+        "the same ONNX always rewrites to the same bytes, so its key may name the source bytes");
+    EngineCacheKey k16 = TensorRtBackend.key(onnx, shape, TensorRtPrecision.FP16, GPU);
+    EngineCacheKey k32 = TensorRtBackend.key(onnx, shape, TensorRtPrecision.FP32, GPU);
     assertTrue(k16.builderSettings().contains(CastToFloat16.VERSION), k16.builderSettings());
-    assertFalse(EngineBuilder.settings(TensorRtPrecision.FP32).contains(CastToFloat16.VERSION));
-    assertTrue(k16.networkSha256().equals(dev.reparo.io.Digests.sha256(fp16)));
-    assertNotEquals(m.sourceSha256(), k16.networkSha256());
+    assertFalse(k32.builderSettings().contains(CastToFloat16.VERSION));
+    assertEquals(dev.reparo.io.Digests.sha256(onnx), k16.onnxSha256(), "the bytes built, not the source model");
+    assertNotEquals(m.sourceSha256(), k16.onnxSha256());
+    assertNotEquals(k16, k32);
   }
 
   @Test
