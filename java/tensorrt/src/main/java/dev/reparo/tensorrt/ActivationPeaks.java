@@ -6,10 +6,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.reparo.ReparoException;
-import dev.reparo.graph.DataType;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
-import dev.reparo.graph.ShapeInference;
 import dev.reparo.graph.ValueInfo;
 import dev.reparo.onnx.OnnxWriter;
 import java.nio.FloatBuffer;
@@ -37,13 +35,12 @@ final class ActivationPeaks {
   /** Peaks of every float node output of {@code g}, its single float input being of {@code shape}. */
   static Map<String, Float> of(Graph g, long[] shape) {
     Graph probe = g.copy();
-    Map<String, ValueInfo> types = ShapeInference.infer(g).infos();
+    Set<String> floats = FloatTypes.of(g);
     Set<String> names = new LinkedHashSet<>();
     g.outputs().forEach(o -> names.add(o.name()));
     for (Node n : g.nodes()) {
       for (String out : n.outputs()) {
-        ValueInfo t = types.get(out);
-        if (t != null && t.type() == DataType.FLOAT) {
+        if (floats.contains(out)) {
           names.add(out);
         }
       }
@@ -51,7 +48,7 @@ final class ActivationPeaks {
     List<ValueInfo> outputs = new ArrayList<>(g.outputs());
     for (String name : names) {
       if (outputs.stream().noneMatch(o -> o.name().equals(name))) {
-        outputs.add(types.get(name));
+        outputs.add(FloatTypes.floatOutput(name));
       }
     }
     probe.setOutputs(outputs);

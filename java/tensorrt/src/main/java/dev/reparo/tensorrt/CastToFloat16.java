@@ -5,7 +5,6 @@ import dev.reparo.graph.Attribute;
 import dev.reparo.graph.DataType;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
-import dev.reparo.graph.ShapeInference;
 import dev.reparo.graph.ValueInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,7 +70,7 @@ final class CastToFloat16 {
    */
   static Graph apply(Graph source, Map<String, Float> peaks) {
     Graph g = source.copy();
-    Map<String, ValueInfo> types = ShapeInference.infer(source).infos();
+    Set<String> types = FloatTypes.of(source);
     Map<String, Tensor> constants = floatConstants(g);
     Map<String, Boolean> producedHalf = new HashMap<>();
     List<Node> nodes = List.copyOf(g.nodes());
@@ -124,9 +123,10 @@ final class CastToFloat16 {
   /**
    * Why a node stays FP32, or empty when it may compute in float16.
    *
+   * @param types the graph's float32 values ({@link FloatTypes})
    * @param constants float initializers and Constant outputs by value name
    */
-  static String keepReason(Node n, Map<String, ValueInfo> types, Map<String, Tensor> constants,
+  static String keepReason(Node n, Set<String> types, Map<String, Tensor> constants,
       Map<String, Float> peaks) {
     if (FLOAT_ONLY_OPS.contains(n.opType())) {
       return n.opType() + " is defined for float32 only";
@@ -155,7 +155,7 @@ final class CastToFloat16 {
 
   /** The nodes that stay FP32 in {@link #apply}, each with why: for logs and tests. */
   static Map<String, String> islands(Graph source, Map<String, Float> peaks) {
-    Map<String, ValueInfo> types = ShapeInference.infer(source).infos();
+    Set<String> types = FloatTypes.of(source);
     Map<String, Tensor> constants = floatConstants(source);
     Map<String, String> keep = new java.util.LinkedHashMap<>();
     for (Node n : source.nodes()) {
@@ -190,12 +190,11 @@ final class CastToFloat16 {
     return m;
   }
 
-  private static boolean isFloat(String value, Map<String, ValueInfo> types) {
-    ValueInfo v = types.get(value);
-    return v != null && v.type() == DataType.FLOAT;
+  private static boolean isFloat(String value, Set<String> types) {
+    return types.contains(value);
   }
 
-  private static boolean touchesFloat(Node n, Map<String, ValueInfo> types) {
+  private static boolean touchesFloat(Node n, Set<String> types) {
     return n.inputs().stream().anyMatch(v -> !v.isEmpty() && isFloat(v, types))
         || n.outputs().stream().anyMatch(v -> isFloat(v, types));
   }
