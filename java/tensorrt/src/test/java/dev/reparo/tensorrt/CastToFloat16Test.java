@@ -49,18 +49,17 @@ class CastToFloat16Test {
 
   /** Runs {@code g} on ONNX Runtime's CPU provider: every float output by name. */
   static Map<String, float[]> run(Graph g, float[] x, long... shape) throws OrtException {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      return run(env, so, g, x, shape);
-    }
+    return run(OnnxWriter.toBytes(g), g.inputs().get(0).name(), x, shape);
   }
 
-  private static Map<String, float[]> run(OrtEnvironment env, OrtSession.SessionOptions so, Graph g, float[] x,
-      long... shape) throws OrtException {
+  /** Runs ONNX bytes on ONNX Runtime's CPU provider: every float output by name. */
+  static Map<String, float[]> run(byte[] onnx, String input, float[] x, long... shape) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, float[]> out = new LinkedHashMap<>();
-    try (OrtSession s = env.createSession(OnnxWriter.toBytes(g), so);
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        OrtSession s = env.createSession(onnx, so);
         OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
-        OrtSession.Result r = s.run(Map.of(g.inputs().get(0).name(), in))) {
+        OrtSession.Result r = s.run(Map.of(input, in))) {
       for (Map.Entry<String, OnnxValue> e : r) {
         FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
         if (b != null) {
