@@ -34,6 +34,16 @@ final class ActivationPeaks {
 
   /** Peaks of every float node output of {@code g}, its single float input being of {@code shape}. */
   static Map<String, Float> of(Graph g, long[] shape) {
+    float[] x = new float[Math.toIntExact(java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+    Random r = new Random(SEED);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextFloat();
+    }
+    return of(g, shape, x);
+  }
+
+  /** Peaks of every float node output of {@code g} for the input {@code x} of {@code shape}. */
+  static Map<String, Float> of(Graph g, long[] shape, float[] x) {
     Graph probe = g.copy();
     Set<String> floats = FloatTypes.of(g);
     Set<String> names = new LinkedHashSet<>();
@@ -54,11 +64,6 @@ final class ActivationPeaks {
     probe.setOutputs(outputs);
     if (g.inputs().size() != 1) {
       throw new ReparoException("the FP16 reference run needs a graph with one input; it has " + g.inputs().size());
-    }
-    float[] x = new float[Math.toIntExact(java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact))];
-    Random r = new Random(SEED);
-    for (int i = 0; i < x.length; i++) {
-      x[i] = r.nextFloat();
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {

@@ -1,5 +1,6 @@
 package dev.reparo.tensorrt;
 
+import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.graph.Graph;
 import dev.reparo.onnx.Onnx;
@@ -12,16 +13,22 @@ import java.util.Map;
 
 /**
  * An INT8 (Q/DQ ONNX) model for tests without ncnn's calibrator: per-channel weight scales, and
- * input scales from max calibration, 127 / the peak each layer's input reaches in the reference
- * run {@link ActivationPeaks} makes (graph inputs are in [0, 1)).
+ * input scales from max calibration on one image, 127 / the peak each layer's input reaches
+ * ({@link ActivationPeaks}).
  */
 final class Int8Fixture {
   private Int8Fixture() {}
 
-  static DeployedModel write(DeployedModel fp32, Path outDir) throws Exception {
+  static DeployedModel write(DeployedModel fp32, Tensor image, Path outDir) throws Exception {
     Graph fused = Onnx.read(fp32.file("onnx"));
-    Map<String, Float> peaks = new LinkedHashMap<>(ActivationPeaks.of(fused, EngineInputShape.of(fp32)));
-    fused.inputs().forEach(in -> peaks.put(in.name(), 1f));
+    long[] shape = java.util.Arrays.stream(image.shape()).asLongStream().toArray();
+    Map<String, Float> peaks = new LinkedHashMap<>(ActivationPeaks.of(fused, shape, image.data()));
+    float inputPeak = 0;
+    for (float v : image.data()) {
+      inputPeak = Math.max(inputPeak, Math.abs(v));
+    }
+    float p = inputPeak;
+    fused.inputs().forEach(in -> peaks.put(in.name(), p));
     Map<String, float[]> weights = new LinkedHashMap<>();
     Map<String, Float> inputs = new LinkedHashMap<>();
     for (QuantizableLayer l : QuantizableLayer.find(QuantizableLayer.lowered(fp32))) {
