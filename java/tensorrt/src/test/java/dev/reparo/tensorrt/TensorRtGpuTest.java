@@ -22,7 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -46,19 +46,24 @@ class TensorRtGpuTest {
   static DeployedModel fp32;
   static Tensor input;
 
-  @BeforeAll
-  static void needsTensorRt() throws Exception {
+  /** Each test, so that each is reported skipped with the reason. */
+  @BeforeEach
+  void needsTensorRt() throws Exception {
     if (!BACKEND.isAvailable()) {
       String why = "no TensorRT here: " + BACKEND.unavailableReason();
       if (Boolean.getBoolean("reparo.requireGpu")) {
         fail("-Dreparo.requireGpu=true but " + why);
       }
-      System.out.println("TensorRtGpuTest skipped, " + why);
+      System.out.println("skipped, " + why);
       Assumptions.abort(why);
     }
-    System.out.println("TensorRT GPU tests on " + BACKEND.describe());
-    fp32 = new ConversionCache(dir.resolve("models")).deploy(FIXTURE.resolve("model.onnx"));
-    input = Npy.read(FIXTURE.resolve("input.npy"));
+    synchronized (TensorRtGpuTest.class) {
+      if (fp32 == null) {
+        System.out.println("TensorRT GPU tests on " + BACKEND.describe());
+        fp32 = new ConversionCache(dir.resolve("models")).deploy(FIXTURE.resolve("model.onnx"));
+        input = Npy.read(FIXTURE.resolve("input.npy"));
+      }
+    }
   }
 
   static List<Tensor> pytorch() throws Exception {
