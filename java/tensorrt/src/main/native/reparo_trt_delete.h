@@ -3,8 +3,9 @@
 // TensorRT 10 removed destroy(): its objects are released with `delete`, which runs the virtual
 // destructor of the library's concrete class and that class's operator delete. Every nvinfer1
 // interface a factory returns (IRuntime, ICudaEngine, IExecutionContext, IBuilder,
-// IBuilderConfig, INetworkDefinition, IHostMemory) derives from nvinfer1::INoCopy alone, and
-// INoCopy's only virtual member is its destructor. Under the Itanium C++ ABI (Linux x86-64 and
+// IBuilderConfig, INetworkDefinition, IHostMemory) derives from nvinfer1::INoCopy alone (as
+// bytedeco's 11.2 bindings, generated from TensorRT 11.2's headers, also show), and INoCopy's only
+// virtual member is its destructor. Under the Itanium C++ ABI (Linux x86-64 and
 // AArch64) a virtual destructor takes the first two vtable entries of such a class, complete-object
 // destructor then deleting destructor, and `delete p` through a base with a virtual destructor
 // calls the deleting entry. A class here with the same shape, a virtual destructor and nothing

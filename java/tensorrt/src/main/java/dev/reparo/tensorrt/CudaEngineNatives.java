@@ -22,6 +22,7 @@ import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+import org.bytedeco.tensorrt.nvinfer.INoCopy;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
 
 /** {@link EngineNatives} on TensorRT and the CUDA runtime through bytedeco's bindings. Thread-safe. */
@@ -34,6 +35,14 @@ final class CudaEngineNatives implements EngineNatives {
   /** TensorRT objects deleted by this process so far (for the load/close cycle test). */
   static long deleted() {
     return DELETED.get();
+  }
+
+  /**
+   * Deletes a TensorRT object; typed so that only {@code INoCopy} interfaces, the ones whose
+   * destructor {@link TrtDelete} can reach, get here (not the ONNX parser).
+   */
+  static void delete(INoCopy object) {
+    INSTANCE.delete(address(object));
   }
 
   /** Free device memory in bytes. */

@@ -92,15 +92,14 @@ final class EngineBuilder {
    * position (see reparo_trt_delete.h), so one parser per engine build is left to the process.
    */
   static byte[] build(byte[] model, Path onnx, String input, long[] shape, TensorRtPrecision precision) {
-    EngineNatives nv = CudaEngineNatives.INSTANCE;
     int flags = 1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value;
     try (Releaser r = new Releaser(); BytePointer bytes = new BytePointer(model)) {
       IBuilder builder = created(createInferBuilder(TrtLogger.INSTANCE), "a builder", onnx);
-      r.push(() -> nv.delete(builder.address()));
+      r.push(() -> CudaEngineNatives.delete(builder));
       INetworkDefinition network = created(builder.createNetworkV2(flags), "a network", onnx);
-      r.push(() -> nv.delete(network.address()));
+      r.push(() -> CudaEngineNatives.delete(network));
       IBuilderConfig config = created(builder.createBuilderConfig(), "a builder config", onnx);
-      r.push(() -> nv.delete(config.address()));
+      r.push(() -> CudaEngineNatives.delete(config));
       IParser parser = created(createParser(network, TrtLogger.INSTANCE), "an ONNX parser", onnx);
       if (!parser.parse(bytes, model.length)) {
         List<String> errors = new ArrayList<>();
@@ -129,12 +128,12 @@ final class EngineBuilder {
       IHostMemory plan = builder.buildSerializedNetwork(network, config);
       if (plan == null || plan.isNull() || plan.size() == 0) {
         if (plan != null && !plan.isNull()) {
-          nv.delete(plan.address());
+          CudaEngineNatives.delete(plan);
         }
         throw new ReparoException(onnx + ": TensorRT could not build an engine (" + precision
             + "); its log, on the dev.reparo.tensorrt logger, says why");
       }
-      r.push(() -> nv.delete(plan.address()));
+      r.push(() -> CudaEngineNatives.delete(plan));
       byte[] out = new byte[Math.toIntExact(plan.size())];
       new BytePointer(plan.data()).capacity(plan.size()).get(out);
       return out;

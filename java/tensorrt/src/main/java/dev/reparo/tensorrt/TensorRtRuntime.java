@@ -8,6 +8,9 @@ import static org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.tensorrt.global.nvinfer;
@@ -114,7 +117,7 @@ final class TensorRtRuntime {
    */
   static String causes(Throwable e) {
     StringBuilder s = new StringBuilder();
-    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
       if (t != e) {
         s.append("; caused by ");
