@@ -24,8 +24,9 @@ import java.util.Set;
  * Runtime's CPU provider, for {@link CastToFloat16}'s FP32 islands. The input is deterministic
  * (uniform in [0, 1), a fixed seed: a normalised image's range), so the same graph always gives
  * the same peaks and so the same FP16 engine. What matters is caught by any input: decoded box
- * coordinates reach the input size through the grid and the strides, whatever the pixels.
- * Stateless and thread-safe.
+ * coordinates reach the input size through the grid and the strides, whatever the pixels. The run
+ * holds every activation at once (a few hundred MB for a 640-px detector), once per FP16 engine
+ * build. Stateless and thread-safe.
  */
 final class ActivationPeaks {
   private static final long SEED = 0x5eedL;

@@ -87,9 +87,10 @@ final class EngineBuilder {
 
   /**
    * The serialized engine of {@code model} (ONNX bytes from {@link #networkBytes}; {@code onnx}
-   * names them in errors) for input {@code input} fixed at {@code shape}. Deletes every TensorRT object it
-   * made except the ONNX parser: nvonnxparser::IParser's destructor is not at a stable vtable
-   * position (see reparo_trt_delete.h), so one parser per engine build is left to the process.
+   * names them in errors) for input {@code input} fixed at {@code shape}. Deletes every TensorRT
+   * object it made except the ONNX parser: nvonnxparser::IParser's destructor is not at a stable
+   * vtable position (see reparo_trt_delete.h), so one parser per engine build (not per load) is
+   * left to the process.
    */
   static byte[] build(byte[] model, Path onnx, String input, long[] shape, TensorRtPrecision precision) {
     int flags = 1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value;
