@@ -10,23 +10,40 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
 import dev.reparo.ReparoException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
+import org.bytedeco.tensorrt.global.nvinfer;
+import org.bytedeco.tensorrt.global.nvonnxparser;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.IBuilder;
+import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
+import org.bytedeco.tensorrt.nvinfer.IHostMemory;
+import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
+import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
+import org.bytedeco.tensorrt.nvonnxparser.IParser;
+import org.bytedeco.tensorrt.nvonnxparser.IParserError;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.bytedeco.tensorrt.nvinfer.INoCopy;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
 
-/** {@link EngineNatives} on TensorRT and the CUDA runtime through bytedeco's bindings. Thread-safe. */
-final class CudaEngineNatives implements EngineNatives {
+/**
+ * {@link EngineNatives} and {@link BuilderNatives} on TensorRT and the CUDA runtime through
+ * bytedeco's bindings. Thread-safe (each handle is used by one thread at a time, as TensorRT
+ * requires).
+ */
+final class CudaEngineNatives implements EngineNatives, BuilderNatives {
   static final CudaEngineNatives INSTANCE = new CudaEngineNatives();
   private static final AtomicLong DELETED = new AtomicLong();
 
@@ -194,6 +211,91 @@ final class CudaEngineNatives implements EngineNatives {
           "cudaMemcpyAsync");
       check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
       h.get(host);
+    }
+  }
+
+  @Override
+  public long createBuilder() {
+    return address(createInferBuilder(TrtLogger.INSTANCE));
+  }
+
+  @Override
+  public long createNetwork(long builder, int flags) {
+    return address(new IBuilder(at(builder)).createNetworkV2(flags));
+  }
+
+  @Override
+  public long createConfig(long builder) {
+    return address(new IBuilder(at(builder)).createBuilderConfig());
+  }
+
+  @Override
+  public long createParser(long network) {
+    return address(nvonnxparser.createParser(new INetworkDefinition(at(network)), TrtLogger.INSTANCE));
+  }
+
+  @Override
+  public List<String> parse(long parser, byte[] onnx) {
+    IParser p = new IParser(at(parser));
+    try (BytePointer bytes = new BytePointer(onnx)) {
+      if (p.parse(bytes, onnx.length)) {
+        return List.of();
+      }
+    }
+    List<String> errors = new ArrayList<>();
+    for (int i = 0; i < p.getNbErrors(); i++) {
+      IParserError e = p.getError(i);
+      errors.add("node '" + e.nodeName() + "' (" + e.nodeOperator() + "): " + e.desc());
+    }
+    return errors.isEmpty() ? List.of("no error reported") : errors;
+  }
+
+  @Override
+  public void setWorkspace(long config, long bytes) {
+    new IBuilderConfig(at(config)).setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, bytes);
+  }
+
+  @Override
+  public long[] inputDims(long network, String input) {
+    INetworkDefinition n = new INetworkDefinition(at(network));
+    for (int i = 0; i < n.getNbInputs(); i++) {
+      ITensor t = n.getInput(i);
+      if (input.equals(t.getName())) {
+        try (Dims64 d = t.getDimensions()) {
+          return dims(d);
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public boolean addProfile(long builder, long config, String input, long[] shape) {
+    IOptimizationProfile profile = new IBuilder(at(builder)).createOptimizationProfile(); // the builder owns it
+    if (profile == null || profile.isNull()) {
+      return false;
+    }
+    try (Dims64 d = dims(shape)) {
+      return profile.setDimensions(input, nvinfer.OptProfileSelector.kMIN, d)
+          && profile.setDimensions(input, nvinfer.OptProfileSelector.kOPT, d)
+          && profile.setDimensions(input, nvinfer.OptProfileSelector.kMAX, d)
+          && new IBuilderConfig(at(config)).addOptimizationProfile(profile) >= 0;
+    }
+  }
+
+  @Override
+  public byte[] buildSerialized(long builder, long network, long config) {
+    IHostMemory plan = new IBuilder(at(builder)).buildSerializedNetwork(new INetworkDefinition(at(network)),
+        new IBuilderConfig(at(config)));
+    if (plan == null || plan.isNull()) {
+      return null;
+    }
+    try {
+      byte[] out = new byte[Math.toIntExact(plan.size())];
+      new BytePointer(plan.data()).capacity(plan.size()).get(out);
+      return out;
+    } finally {
+      delete(plan);
     }
   }
 }

@@ -1,8 +1,5 @@
 package dev.reparo.tensorrt;
 
-import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
-import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
-
 import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.graph.Graph;
@@ -12,20 +9,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer;
-import org.bytedeco.tensorrt.nvinfer.Dims64;
-import org.bytedeco.tensorrt.nvinfer.IBuilder;
-import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
-import org.bytedeco.tensorrt.nvinfer.IHostMemory;
-import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
-import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
-import org.bytedeco.tensorrt.nvinfer.ITensor;
-import org.bytedeco.tensorrt.nvonnxparser.IParser;
 
 /**
  * Builds a serialized TensorRT engine from ONNX with TensorRT's ONNX parser: a strongly typed
@@ -43,6 +30,10 @@ final class EngineBuilder {
    * changes, so that cached engines built the old way are not served.
    */
   static final String SETTINGS = "strongly-typed;workspace=" + WORKSPACE_BYTES + ";profile=fixed-input;v2";
+
+  /** A strongly typed network (TensorRT 11's only kind; the flag is deprecated but still accepted). */
+  @SuppressWarnings("deprecation")
+  static final int NETWORK_FLAGS = 1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value;
 
   private EngineBuilder() {}
 
@@ -77,79 +68,52 @@ final class EngineBuilder {
     }
   }
 
-  private static <P extends Pointer> P created(P p, String what, Path onnx) {
-    if (p == null || p.isNull()) {
+  private static long created(long handle, String what, Path onnx) {
+    if (handle == 0) {
       throw new ReparoException(onnx + ": TensorRT could not create " + what + "; its log, on the dev.reparo.tensorrt "
           + "logger, says why");
     }
-    return p;
+    return handle;
   }
 
   /**
    * The serialized engine of {@code model} (ONNX bytes from {@link #networkBytes}; {@code onnx}
    * names them in errors) for input {@code input} fixed at {@code shape}. Deletes every TensorRT
-   * object it made except the ONNX parser: nvonnxparser::IParser's destructor is not at a stable
-   * vtable position (see reparo_trt_delete.h), so one parser per engine build (not per load) is
-   * left to the process.
+   * object it made, on success and on failure, except the ONNX parser: nvonnxparser::IParser's
+   * destructor is not at a stable vtable position (see reparo_trt_delete.h), so one parser per
+   * engine build (not per load) is left to the process.
    */
-  static byte[] build(byte[] model, Path onnx, String input, long[] shape, TensorRtPrecision precision) {
-    int flags = 1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value;
-    try (Releaser r = new Releaser(); BytePointer bytes = new BytePointer(model)) {
-      IBuilder builder = created(createInferBuilder(TrtLogger.INSTANCE), "a builder", onnx);
-      r.push(() -> CudaEngineNatives.delete(builder));
-      INetworkDefinition network = created(builder.createNetworkV2(flags), "a network", onnx);
-      r.push(() -> CudaEngineNatives.delete(network));
-      IBuilderConfig config = created(builder.createBuilderConfig(), "a builder config", onnx);
-      r.push(() -> CudaEngineNatives.delete(config));
-      IParser parser = created(createParser(network, TrtLogger.INSTANCE), "an ONNX parser", onnx);
-      if (!parser.parse(bytes, model.length)) {
-        List<String> errors = new ArrayList<>();
-        for (int i = 0; i < parser.getNbErrors(); i++) {
-          var e = parser.getError(i);
-          errors.add("node '" + e.nodeName() + "' (" + e.nodeOperator() + "): " + e.desc());
-        }
+  static byte[] build(BuilderNatives nv, byte[] model, Path onnx, String input, long[] shape,
+      TensorRtPrecision precision) {
+    try (Releaser r = new Releaser()) {
+      long builder = created(nv.createBuilder(), "a builder", onnx);
+      r.push(() -> nv.delete(builder));
+      long network = created(nv.createNetwork(builder, NETWORK_FLAGS), "a network", onnx);
+      r.push(() -> nv.delete(network));
+      long config = created(nv.createConfig(builder), "a builder config", onnx);
+      r.push(() -> nv.delete(config));
+      long parser = created(nv.createParser(network), "an ONNX parser", onnx);
+      List<String> errors = nv.parse(parser, model);
+      if (!errors.isEmpty()) {
         throw new ModelFormatException(onnx + ": TensorRT's ONNX parser refused it (" + precision + "): "
             + String.join("; ", errors));
       }
-      config.setMemoryPoolLimit(nvinfer.MemoryPoolType.kWORKSPACE, WORKSPACE_BYTES);
-      long[] declared = inputDims(network, input, onnx);
-      EngineInputShape.checkFits(input, declared, shape, onnx);
-      if (EngineInputShape.needsProfile(declared)) {
-        IOptimizationProfile profile = created(builder.createOptimizationProfile(), "an optimization profile", onnx);
-        try (Dims64 d = CudaEngineNatives.dims(shape)) {
-          boolean ok = profile.setDimensions(input, nvinfer.OptProfileSelector.kMIN, d)
-              && profile.setDimensions(input, nvinfer.OptProfileSelector.kOPT, d)
-              && profile.setDimensions(input, nvinfer.OptProfileSelector.kMAX, d);
-          if (!ok || config.addOptimizationProfile(profile) < 0) {
-            throw new ModelFormatException(onnx + ": TensorRT refused the optimization profile "
-                + java.util.Arrays.toString(shape) + " for input '" + input + "'");
-          }
-        }
+      nv.setWorkspace(config, WORKSPACE_BYTES);
+      long[] declared = nv.inputDims(network, input);
+      if (declared == null) {
+        throw new ModelFormatException(onnx + ": the parsed network has no input '" + input + "'");
       }
-      IHostMemory plan = builder.buildSerializedNetwork(network, config);
-      if (plan == null || plan.isNull() || plan.size() == 0) {
-        if (plan != null && !plan.isNull()) {
-          CudaEngineNatives.delete(plan);
-        }
+      EngineInputShape.checkFits(input, declared, shape, onnx);
+      if (EngineInputShape.needsProfile(declared) && !nv.addProfile(builder, config, input, shape)) {
+        throw new ModelFormatException(onnx + ": TensorRT refused the optimization profile "
+            + Arrays.toString(shape) + " for input '" + input + "'");
+      }
+      byte[] plan = nv.buildSerialized(builder, network, config);
+      if (plan == null || plan.length == 0) {
         throw new ReparoException(onnx + ": TensorRT could not build an engine (" + precision
             + "); its log, on the dev.reparo.tensorrt logger, says why");
       }
-      r.push(() -> CudaEngineNatives.delete(plan));
-      byte[] out = new byte[Math.toIntExact(plan.size())];
-      new BytePointer(plan.data()).capacity(plan.size()).get(out);
-      return out;
+      return plan;
     }
-  }
-
-  private static long[] inputDims(INetworkDefinition network, String input, Path onnx) {
-    for (int i = 0; i < network.getNbInputs(); i++) {
-      ITensor t = network.getInput(i);
-      if (input.equals(t.getName())) {
-        try (Dims64 d = t.getDimensions()) {
-          return CudaEngineNatives.dims(d);
-        }
-      }
-    }
-    throw new ModelFormatException(onnx + ": the parsed network has no input '" + input + "'");
   }
 }

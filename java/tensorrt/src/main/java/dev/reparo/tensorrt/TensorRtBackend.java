@@ -67,7 +67,7 @@ public final class TensorRtBackend implements Backend {
     byte[] artefact = EngineBuilder.read(onnx);
     EngineCacheKey key = key(artefact, shape, precision, status);
     EngineCache cache = standardCache();
-    byte[] plan = cache.getOrBuild(key, () -> EngineBuilder.build(
+    byte[] plan = cache.getOrBuild(key, () -> EngineBuilder.build(CudaEngineNatives.INSTANCE,
         EngineBuilder.networkBytes(artefact, onnx, precision, shape), onnx, model.inputName(), shape, precision));
     return TensorRtModel.open(CudaEngineNatives.INSTANCE, plan, model, shape, cache.file(key));
   }
