@@ -12,6 +12,7 @@ import dev.reparo.graph.ValueInfo;
 import dev.reparo.onnx.OnnxWriter;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,7 +36,7 @@ final class ActivationPeaks {
 
   /** Peaks of every float node output of {@code g}, its single float input being of {@code shape}. */
   static Map<String, Float> of(Graph g, long[] shape) {
-    float[] x = new float[Math.toIntExact(java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+    float[] x = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
     Random r = new Random(SEED);
     for (int i = 0; i < x.length; i++) {
       x[i] = r.nextFloat();

@@ -8,6 +8,7 @@ import dev.reparo.graph.Node;
 import dev.reparo.graph.ValueInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -157,7 +158,7 @@ final class CastToFloat16 {
   static Map<String, String> islands(Graph source, Map<String, Float> peaks) {
     Set<String> types = FloatTypes.of(source);
     Map<String, Tensor> constants = floatConstants(source);
-    Map<String, String> keep = new java.util.LinkedHashMap<>();
+    Map<String, String> keep = new LinkedHashMap<>();
     for (Node n : source.nodes()) {
       String why = touchesFloat(n, types) ? keepReason(n, types, constants, peaks) : "";
       if (!why.isEmpty()) {

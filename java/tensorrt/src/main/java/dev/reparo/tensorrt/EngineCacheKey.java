@@ -10,9 +10,9 @@ import java.util.Locale;
 /**
  * What a serialized TensorRT engine depends on, and so what its cache file is named after: the
  * ONNX it is built from (the hash of the artefact's bytes: a recalibrated {@code model.qdq.onnx}
- * gets a new engine), the builder settings with the FP16 rewrite's version, the input
- * shape, the precision, the GPU (name and compute capability: an engine is tuned for one GPU model)
- * and the TensorRT version (engines are not portable across versions). Immutable and thread-safe.
+ * gets a new engine), the builder settings with the FP16 rewrite's version, the input shape, the
+ * precision, the GPU (name and compute capability: an engine is tuned for one GPU model) and the
+ * TensorRT version (engines are not portable across versions). Immutable and thread-safe.
  *
  * @param onnxSha256 SHA-256 (hex) of the ONNX artefact the engine is built from
  * @param builderSettings {@link EngineBuilder#settings}: builder options and rewrite versions
@@ -26,7 +26,7 @@ public record EngineCacheKey(String onnxSha256, String builderSettings, long[] i
     if (onnxSha256.isEmpty()) {
       throw new IllegalArgumentException("the engine cache needs the hash of the ONNX it builds from");
     }
-    if (java.util.Arrays.stream(inputShape).anyMatch(d -> d <= 0)) {
+    if (Arrays.stream(inputShape).anyMatch(d -> d <= 0)) {
       throw new IllegalArgumentException("an engine is built for a fixed input shape, not "
           + Arrays.toString(inputShape));
     }
@@ -34,7 +34,7 @@ public record EngineCacheKey(String onnxSha256, String builderSettings, long[] i
   }
 
   /**
-   * {@code <network hash 16>-<precision>-<gpu slug>-sm<major><minor>-trt<version>-<digest 8>.engine};
+   * {@code <onnx hash 16>-<precision>-<gpu slug>-sm<major><minor>-trt<version>-<digest 8>.engine};
    * the trailing digest covers every field in full, so a long GPU name cut short or two shapes
    * never share a file.
    */
