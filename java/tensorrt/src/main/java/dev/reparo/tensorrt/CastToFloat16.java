@@ -20,13 +20,13 @@ import java.util.Set;
  * <ul>
  *   <li>FP32 ("island") when a weight it reads (initializer or Constant) holds a magnitude beyond
  *       float16's {@value #FP16_MAX}; when an output reached beyond {@value #OUTPUT_LIMIT} in a
- *       reference run ({@link ActivationPeaks}: decoded box coordinates of 320-640 px would lose
- *       0.25-0.5 px in float16; the threshold is the one NVIDIA's AutoCast uses); when ONNX defines
- *       the op for float32 only ({@link #FLOAT_ONLY_OPS}); when attributes fix a float32 output
- *       ({@link #FIXED_FLOAT_OUTPUT}: Constant with value, value_float or value_floats,
- *       ConstantOfShape...);
- *   <li>FP16 otherwise: its float outputs become float16, and a Cast to FLOAT it is becomes a Cast
- *       to FLOAT16.
+ *       reference run ({@link ActivationPeaks}; float16's step is 0.5 from 512 to 1024, where decoded
+ *       box coordinates and sizes of a 640-px model lie; the threshold is the one NVIDIA's AutoCast
+ *       uses); when ONNX defines the op for float32 only ({@link #FLOAT_ONLY_OPS}); when attributes
+ *       fix a float32 output ({@link #FIXED_FLOAT_OUTPUT}: Constant with value, value_float or
+ *       value_floats, ConstantOfShape...);
+ *   <li>FP16 otherwise: its float outputs become float16 (a Cast node to FLOAT becomes a Cast to
+ *       FLOAT16).
  * </ul>
  *
  * Then each float edge whose producer's precision differs from what its consumer needs gets one
