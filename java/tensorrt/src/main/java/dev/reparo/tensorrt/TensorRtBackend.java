@@ -1,18 +1,13 @@
 package dev.reparo.tensorrt;
 
-import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
-
-import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.backend.Backend;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.io.Digests;
 import java.nio.file.Path;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
-import org.bytedeco.tensorrt.nvinfer.IRuntime;
 
 /**
  * The TensorRT {@link Backend} (NVIDIA GPUs): builds an engine from a converted model's ONNX at the
@@ -48,10 +43,16 @@ public final class TensorRtBackend implements Backend {
     return new EngineCache(ConversionCache.standard().root().resolve("tensorrt-engines"));
   }
 
-  /** The cache key of {@code model} at {@code precision} on the GPU and TensorRT in {@code status}. */
-  static EngineCacheKey key(DeployedModel model, TensorRtPrecision precision, TensorRtRuntime.Status status) {
-    return new EngineCacheKey(model.sourceSha256(), model.inputShape(), precision, status.gpuName(),
-        status.computeMajor(), status.computeMinor(), status.tensorRtVersion());
+  /**
+   * The cache key of the engine built from {@code onnx} (the bytes of the precision's artefact, the
+   * file the engine is built from; an FP16 rewrite of it is covered by the rewrite's version in
+   * {@link EngineBuilder#settings}) for {@code inputShape} at {@code precision} on the GPU and
+   * TensorRT in {@code status}.
+   */
+  static EngineCacheKey key(byte[] onnx, long[] inputShape, TensorRtPrecision precision,
+      TensorRtRuntime.Status status) {
+    return new EngineCacheKey(Digests.sha256(onnx), EngineBuilder.settings(precision), inputShape, precision,
+        status.gpuName(), status.computeMajor(), status.computeMinor(), status.tensorRtVersion());
   }
 
   @Override
@@ -61,25 +62,13 @@ public final class TensorRtBackend implements Backend {
       throw new ReparoException("backend TENSORRT cannot run here: " + status.reason());
     }
     TensorRtPrecision precision = TensorRtPrecision.of(options, model);
+    long[] shape = EngineInputShape.of(model); // refuses an unfixable dynamic input before any work
     Path onnx = model.file(precision.artefact());
-    byte[] plan = standardCache().getOrBuild(key(model, precision, status), () -> EngineBuilder.build(onnx, precision));
-    IRuntime runtime = createInferRuntime(TrtLogger.INSTANCE);
-    ICudaEngine engine;
-    try (BytePointer p = new BytePointer(plan)) {
-      engine = runtime.deserializeCudaEngine(p, plan.length);
-    }
-    if (engine == null || engine.isNull()) {
-      runtime.close();
-      throw new ModelFormatException(model.dir() + ": the cached TensorRT engine did not deserialize; delete "
-          + standardCache().file(key(model, precision, status)) + " to rebuild it");
-    }
-    for (String out : model.outputNames()) {
-      if (!TensorRtModel.floatTensor(engine, out)) {
-        engine.close();
-        runtime.close();
-        throw new ModelFormatException(model.dir() + ": engine output '" + out + "' is not float32");
-      }
-    }
-    return new TensorRtModel(runtime, engine, model);
+    byte[] artefact = EngineBuilder.read(onnx);
+    EngineCacheKey key = key(artefact, shape, precision, status);
+    EngineCache cache = standardCache();
+    byte[] plan = cache.getOrBuild(key, () -> EngineBuilder.build(CudaEngineNatives.INSTANCE,
+        EngineBuilder.networkBytes(artefact, onnx, precision, shape), onnx, model.inputName(), shape, precision));
+    return TensorRtModel.open(CudaEngineNatives.INSTANCE, plan, model, shape, cache.file(key));
   }
 }

@@ -10,11 +10,14 @@ import dev.reparo.detect.DetectorOptions;
  *
  * <ul>
  *   <li>{@link #FP32}: the fused ONNX as converted;
- *   <li>{@link #FP16}: the fused ONNX with its input, weights and outputs cast to float16
- *       ({@link CastToFloat16}), so every layer runs in half precision;
+ *   <li>{@link #FP16}: the fused ONNX cast to float16 ({@link CastToFloat16}): every layer runs in
+ *       half precision except the few that would overflow or lose whole pixels there, which stay
+ *       FP32;
  *   <li>{@link #INT8}: the explicitly quantized (QuantizeLinear/DequantizeLinear) ONNX that INT8
  *       conversion stores as the {@value #QDQ_ARTEFACT} artefact.
  * </ul>
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum TensorRtPrecision {
   FP32, FP16, INT8;

@@ -8,6 +8,9 @@ import static org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.tensorrt.global.nvinfer;
@@ -65,7 +68,7 @@ final class TensorRtRuntime {
       Loader.load(org.bytedeco.cuda.global.cudart.class);
     } catch (RuntimeException | LinkageError e) {
       return Status.unavailable("the CUDA " + cudaMajorExpected() + " runtime (libcudart) did not load: "
-          + e.getMessage() + "; install the CUDA " + cudaMajorExpected() + " runtime");
+          + causes(e) + "; install the CUDA " + cudaMajorExpected() + " runtime");
     }
     int[] v = new int[1];
     if (cudaDriverGetVersion(v) != 0 || v[0] == 0) {
@@ -98,7 +101,7 @@ final class TensorRtRuntime {
       trt = nvinfer.getInferLibVersion();
     } catch (RuntimeException | LinkageError e) {
       return Status.unavailable("the TensorRT " + EXPECTED_MAJOR + " libraries (libnvinfer, libnvonnxparser) did "
-          + "not load: " + e.getMessage() + "; install TensorRT " + EXPECTED_MAJOR + "." + nvinfer.NV_TENSORRT_MINOR);
+          + "not load: " + causes(e) + "; install TensorRT " + EXPECTED_MAJOR + "." + nvinfer.NV_TENSORRT_MINOR);
     }
     String version = tensorRtVersion(trt);
     if (trt / 10000 != EXPECTED_MAJOR) {
@@ -106,6 +109,22 @@ final class TensorRtRuntime {
           + EXPECTED_MAJOR + ".x");
     }
     return new Status("", gpu, major, minor, version, cudaDriver, cudaRuntime);
+  }
+
+  /**
+   * A load failure's message followed by its causes' messages: JavaCPP reports "no jninvinfer in java.library.path"
+   * and keeps the dynamic linker's "libnvinfer.so.11: cannot open shared object file" as a cause.
+   */
+  static String causes(Throwable e) {
+    StringBuilder s = new StringBuilder();
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+      if (t != e) {
+        s.append("; caused by ");
+      }
+      s.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+    }
+    return s.toString();
   }
 
   /** Empty when the NVIDIA kernel driver is loaded and a device node exists; else why not. */

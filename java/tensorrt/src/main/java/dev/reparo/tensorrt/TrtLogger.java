@@ -4,8 +4,8 @@ import org.bytedeco.tensorrt.nvinfer.ILogger;
 
 /**
  * Sends TensorRT's messages to the {@code dev.reparo.tensorrt} {@link System.Logger}: errors as
- * ERROR, warnings as WARNING, the rest at DEBUG. One instance serves the whole process; TensorRT
- * may call it from any thread, and it keeps no state.
+ * ERROR, warnings as WARNING, the rest at DEBUG ({@link TrtEnums#level}, by value). One instance
+ * serves the whole process; TensorRT may call it from any thread, and it keeps no state.
  */
 final class TrtLogger extends ILogger {
   static final TrtLogger INSTANCE = new TrtLogger();
@@ -15,11 +15,6 @@ final class TrtLogger extends ILogger {
 
   @Override
   public void log(Severity severity, String msg) {
-    System.Logger.Level level = switch (severity) {
-      case kINTERNAL_ERROR, kERROR -> System.Logger.Level.ERROR;
-      case kWARNING -> System.Logger.Level.WARNING;
-      default -> System.Logger.Level.DEBUG;
-    };
-    LOG.log(level, "TensorRT: " + msg);
+    LOG.log(TrtEnums.level(severity), "TensorRT: " + msg);
   }
 }

@@ -22,7 +22,7 @@ class EngineCacheTest {
   static final long[] SHAPE = {1, 3, 320, 320};
 
   static EngineCacheKey key() {
-    return new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9, "11.2.1");
+    return new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9, "11.2.1");
   }
 
   @Test
@@ -37,21 +37,26 @@ class EngineCacheTest {
   @Test
   void everyFieldChangesTheFile() {
     Set<String> names = Stream.of(key(),
-        new EngineCacheKey("f" + SHA.substring(1), SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9,
+        new EngineCacheKey("f" + SHA.substring(1), "S", SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9,
             "11.2.1"),
-        new EngineCacheKey(SHA, new long[] {1, 3, 640, 640}, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9,
+        new EngineCacheKey(SHA, "S", new long[] {1, 3, 640, 640}, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9,
             "11.2.1"),
-        new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.INT8, "NVIDIA GeForce RTX 4090", 8, 9, "11.2.1"),
-        new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.FP16, "NVIDIA H100 80GB HBM3", 9, 0, "11.2.1"),
-        new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 6, "11.2.1"),
-        new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9, "11.3.0"))
+        new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.INT8, "NVIDIA GeForce RTX 4090", 8, 9, "11.2.1"),
+        new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.FP16, "NVIDIA H100 80GB HBM3", 9, 0, "11.2.1"),
+        new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 6, "11.2.1"),
+        new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.FP16, "NVIDIA GeForce RTX 4090", 8, 9, "11.3.0"))
         .map(EngineCacheKey::fileName).collect(Collectors.toSet());
     assertEquals(7, names.size(), names.toString());
+    assertNotEquals(key().fileName(), new EngineCacheKey(SHA, "S2", SHAPE, TensorRtPrecision.FP16,
+        "NVIDIA GeForce RTX 4090", 8, 9, "11.2.1").fileName(), "builder settings are part of the key");
     // Two GPU names that slug alike still get different files (the digest covers the full name).
-    assertNotEquals(new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.FP32, "A100 (PCIe)", 8, 0, "11.2.1").fileName(),
-        new EngineCacheKey(SHA, SHAPE, TensorRtPrecision.FP32, "A100 PCIe", 8, 0, "11.2.1").fileName());
+    assertNotEquals(new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.FP32, "A100 (PCIe)", 8, 0, "11.2.1").fileName(),
+        new EngineCacheKey(SHA, "S", SHAPE, TensorRtPrecision.FP32, "A100 PCIe", 8, 0, "11.2.1").fileName());
     assertThrows(IllegalArgumentException.class,
-        () -> new EngineCacheKey("", SHAPE, TensorRtPrecision.FP32, "gpu", 8, 0, "11.2.1"));
+        () -> new EngineCacheKey("", "S", SHAPE, TensorRtPrecision.FP32, "gpu", 8, 0, "11.2.1"));
+    IllegalArgumentException dynamic = assertThrows(IllegalArgumentException.class,
+        () -> new EngineCacheKey(SHA, "S", new long[] {-1, 3, 320, 320}, TensorRtPrecision.FP32, "gpu", 8, 0, "11.2.1"));
+    assertTrue(dynamic.getMessage().contains("[-1, 3, 320, 320]"), dynamic.getMessage());
   }
 
   @Test
