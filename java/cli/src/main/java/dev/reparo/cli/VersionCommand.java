@@ -24,7 +24,8 @@ final class VersionCommand implements Runnable {
         Ncnn.cpuCount(), Ncnn.physicalCpuCount());
     String features = String.join(" ", Ncnn.cpuFeatures());
     out.printf("isa      %s%n", features.isEmpty() ? "(baseline only)" : features);
-    out.printf("threads  %d (ncnn default; set per model)%n", Ncnn.defaultThreads());
+    out.printf("threads  %d (ncnn default); detect and Detector.open measure 1..%d once per model and keep the fastest%n",
+        Ncnn.defaultThreads(), Runtime.getRuntime().availableProcessors());
     out.printf("java     %s (%s)%n", System.getProperty("java.version"), System.getProperty("java.vendor"));
     out.flush();
   }
