@@ -26,6 +26,7 @@ final class VersionCommand implements Runnable {
     out.printf("isa      %s%n", features.isEmpty() ? "(baseline only)" : features);
     out.printf("threads  %d (ncnn default); detect and Detector.open measure 1..%d once per model and keep the fastest%n",
         Ncnn.defaultThreads(), Runtime.getRuntime().availableProcessors());
+    out.printf("openmp   wait policy %s%n", Ncnn.openMpWaitPolicy());
     out.printf("java     %s (%s)%n", System.getProperty("java.version"), System.getProperty("java.vendor"));
     out.flush();
   }

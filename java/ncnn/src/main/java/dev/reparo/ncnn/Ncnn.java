@@ -39,6 +39,7 @@ public final class Ncnn {
   static final int MAX_SIDE = 16384;
 
   private static volatile boolean loaded;
+  private static volatile String openMpWaitPolicy = "not loaded yet";
 
   private Ncnn() {}
 
@@ -56,6 +57,7 @@ public final class Ncnn {
         return;
       }
       try {
+        openMpWaitPolicy = OpenMpWaitPolicy.apply();  // before libgomp loads with ncnn
         Loader.load(dev.reparo.ncnn.global.ncnn.class);
       } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
         throw new ReparoException("the ncnn native library for " + Loader.getPlatform()
@@ -64,6 +66,12 @@ public final class Ncnn {
       }
       loaded = true;
     }
+  }
+
+  /** How ncnn's OpenMP threads wait when idle (see {@link OpenMpWaitPolicy}), and why. */
+  public static String openMpWaitPolicy() {
+    ensureLoaded();
+    return openMpWaitPolicy;
   }
 
   /** ncnn's version string, e.g. {@code 1.0.20261020}. */

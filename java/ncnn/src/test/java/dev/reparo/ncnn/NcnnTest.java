@@ -230,4 +230,25 @@ class NcnnTest {
       assertEquals(expected[i / 4], t.data()[i], 1e-4f);
     }
   }
+
+  /** libgomp's idle threads sleep rather than spin unless the user's environment says otherwise. */
+  @Test
+  void openMpThreadsWaitPassivelyUnlessTheEnvironmentSaysOtherwise() {
+    String policy = Ncnn.openMpWaitPolicy();
+    String inherited = System.getenv(OpenMpWaitPolicy.VARIABLE);
+    String now = dev.reparo.ncnn.process.ProcessEnv.get(OpenMpWaitPolicy.VARIABLE);
+    if (inherited == null && System.getProperty(OpenMpWaitPolicy.PROPERTY) == null) {
+      assertEquals("PASSIVE", now, policy);
+      assertTrue(policy.startsWith("PASSIVE (Reparo's default"), policy);
+    } else if (inherited != null) {
+      assertEquals(inherited, now, "the user's setting is kept");
+    }
+    System.setProperty(OpenMpWaitPolicy.PROPERTY, "spin-forever");
+    try {
+      InvalidInputException e = assertThrows(InvalidInputException.class, OpenMpWaitPolicy::apply);
+      assertTrue(e.getMessage().contains("passive, active or default"), e.getMessage());
+    } finally {
+      System.clearProperty(OpenMpWaitPolicy.PROPERTY);
+    }
+  }
 }
