@@ -44,6 +44,16 @@ public final class DetectionRows {
       DataTypes.createStructField("h", DataTypes.FloatType, true),
       DataTypes.createStructField("error", DataTypes.StringType, true)});
 
+  /** One detection as {@link ReparoDetector}'s output column holds it: an element of an array. */
+  public static final StructType DETECTION = new StructType(new StructField[] {
+      DataTypes.createStructField("class_id", DataTypes.IntegerType, false),
+      DataTypes.createStructField("label", DataTypes.StringType, true),
+      DataTypes.createStructField("score", DataTypes.FloatType, false),
+      DataTypes.createStructField("x", DataTypes.FloatType, false),
+      DataTypes.createStructField("y", DataTypes.FloatType, false),
+      DataTypes.createStructField("w", DataTypes.FloatType, false),
+      DataTypes.createStructField("h", DataTypes.FloatType, false)});
+
   /** Finds the objects in one decoded image; the detector of this JVM in production. */
   @FunctionalInterface
   interface ImageDetector {
@@ -51,6 +61,25 @@ public final class DetectionRows {
   }
 
   private DetectionRows() {}
+
+  /**
+   * The detections of one image as {@link #DETECTION} structs, best score first; {@code error}
+   * gets the reason when the image cannot be read, and then the result is null.
+   */
+  static List<Row> structs(String path, byte[] content, ImageDetector detector, String[] error) {
+    List<Detection> dets;
+    try {
+      dets = detector.detect(ImageLoader.read(content == null ? new byte[0] : content, path));
+    } catch (InvalidInputException e) {
+      error[0] = e.getMessage();
+      return null;
+    }
+    List<Row> out = new ArrayList<>(dets.size());
+    for (Detection d : dets) {
+      out.add(RowFactory.create(d.classId(), d.label(), d.score(), d.x1(), d.y1(), d.width(), d.height()));
+    }
+    return out;
+  }
 
   /** The rows of the image at {@code path} whose encoded bytes are {@code content}. */
   static List<Row> of(String path, byte[] content, ImageDetector detector) {
