@@ -20,7 +20,8 @@ final class ExecutorDetectors {
   /** Detections hold the read lock; closing takes the write lock. */
   private static final ReentrantReadWriteLock IN_FLIGHT = new ReentrantReadWriteLock();
   private static volatile boolean closing;
-  private static final System.Logger LOG = System.getLogger("dev.reparo.spark");
+  /** Spark's own logging (SLF4J), so that these lines land in the driver's and executors' logs. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("dev.reparo.spark");
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ExecutorDetectors::closeAll, "reparo-detectors-close"));
@@ -46,7 +47,7 @@ final class ExecutorDetectors {
     long t0 = System.nanoTime();
     java.nio.file.Path model = s.model().localPath();
     Detector d = Detector.open(model, s.toOptions());
-    LOG.log(System.Logger.Level.INFO, String.format("opened %s (%s) in %.0f ms%s", model, s.model(),
+    LOG.info(String.format("opened %s (%s) in %.0f ms%s", model, s.model(),
         (System.nanoTime() - t0) / 1e6, model.toString().endsWith(".onnx")
             ? ", converting it here unless this host's conversion cache had it" : ""));
     return d;

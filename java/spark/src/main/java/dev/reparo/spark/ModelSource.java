@@ -42,7 +42,8 @@ public record ModelSource(String shipped, String child, String sharedPath, Strin
    * host converts it once into its conversion cache).
    */
   public static final String CONVERT_ON = "spark.reparo.convertOn";
-  private static final System.Logger LOG = System.getLogger("dev.reparo.spark");
+  /** Spark's own logging (SLF4J), so that these lines land in the driver's and executors' logs. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("dev.reparo.spark");
 
   /**
    * Ships {@code model} to every executor of {@code spark}: a converted model (given its directory,
@@ -69,7 +70,7 @@ public record ModelSource(String shipped, String child, String sharedPath, Strin
     }
     if (m.getFileName().toString().endsWith(".onnx")) {
       if (convertOn.equals("executors")) {
-        LOG.log(System.Logger.Level.INFO, "shipping " + m + " as it is; each executor host converts it once ("
+        LOG.info("shipping " + m + " as it is; each executor host converts it once ("
             + CONVERT_ON + "=executors)");
       } else {
         long t0 = System.nanoTime();
@@ -78,7 +79,7 @@ public record ModelSource(String shipped, String child, String sharedPath, Strin
         } catch (IOException e) {
           throw new ModelFormatException(model + ": cannot convert it on the driver: " + e.getMessage());
         }
-        LOG.log(System.Logger.Level.INFO, String.format("converted %s on the driver in %.0f ms (or found it in its"
+        LOG.info(String.format("converted %s on the driver in %.0f ms (or found it in its"
             + " conversion cache); shipping the converted model %s (%s=driver)", model, (System.nanoTime() - t0) / 1e6,
             m, CONVERT_ON));
       }
