@@ -5,12 +5,11 @@ import dev.reparo.spark.ModelSource;
 import dev.reparo.spark.ReparoDetector;
 import dev.reparo.spark.ReparoSpark;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
@@ -93,7 +92,7 @@ public final class ClusterScenarios {
     };
     spark.sparkContext().addSparkListener(failures);
     Dataset<Row> dying = imgs.repartition(4, functions.col("path"))
-        .mapPartitions(new HaltExecutorOnce(marker.toString()), Encoders.row(imgs.schema()));
+        .map(new HaltExecutorOnce(marker.toString()), Encoders.row(imgs.schema()));
     Path killed = out.resolve("killed.parquet");
     ReparoSpark.detect(dying, onnx, options).write().parquet(killed.toString());
     spark.read().parquet(killed.toString()).write().json(out.resolve("killed").toString());
@@ -102,12 +101,14 @@ public final class ClusterScenarios {
   }
 
   /**
-   * Passes rows through; the first task attempt that reaches the third row of its partition while
-   * {@code marker} does not exist creates it and halts its executor JVM (as kill -9 would), once per
-   * cluster, after that task has already detected and written rows.
+   * Passes rows through; the executor JVM that reaches its second row first creates {@code marker}
+   * and halts (as kill -9 would) in the middle of its task, once per cluster: the marker keeps the
+   * retried tasks and the other executor alive.
    */
-  static final class HaltExecutorOnce implements MapPartitionsFunction<Row, Row> {
+  static final class HaltExecutorOnce implements MapFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
+    /** Rows seen by this executor JVM. */
+    private static final AtomicInteger ROWS = new AtomicInteger();
     private final String marker;
 
     HaltExecutorOnce(String marker) {
@@ -115,29 +116,16 @@ public final class ClusterScenarios {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
-      boolean firstAttempt = TaskContext.get().attemptNumber() == 0;
-      return new Iterator<>() {
-        int seen;
-
-        @Override
-        public boolean hasNext() {
-          return rows.hasNext();
+    public Row call(Row row) throws IOException {
+      if (ROWS.incrementAndGet() == 2) {
+        try {
+          Files.createFile(Path.of(marker));
+          Runtime.getRuntime().halt(137);
+        } catch (FileAlreadyExistsException e) {
+          // one executor has died already
         }
-
-        @Override
-        public Row next() {
-          if (firstAttempt && ++seen == 3) {
-            try {
-              Files.createFile(Path.of(marker)); // fails once it exists: only one executor dies
-              Runtime.getRuntime().halt(137);
-            } catch (IOException e) {
-              // already killed one
-            }
-          }
-          return rows.next();
-        }
-      };
+      }
+      return row;
     }
   }
 }
