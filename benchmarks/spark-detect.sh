@@ -18,6 +18,9 @@ model="$root/java/core/src/test/resources/fixtures/yolov5lite_e-training-torchsc
 args=(--meta 'names=["circle","square","triangle","ring","cross","star"]' --meta 'strides=[8,16,32]'
   --meta 'anchors=[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]' --meta 'input_size=320' --backend "$backend" --conf 0.9 --max-det 50)
 mkdir -p "$work"
+# Build (if the sources changed) with the default caches, before REPARO_CACHE points at a fresh one:
+# the build finds its ncnn there too. This also lists java/spark/target/spark-classpath.txt.
+"$reparo" version >/dev/null
 export REPARO_CACHE="$work/cache"
 
 # Two image sets: the first N images, and 2N (the same N plus N more).
@@ -43,11 +46,10 @@ stop_cluster() {
 }
 trap stop_cluster EXIT
 if [ "${CLUSTER:-1}" != 0 ]; then
-  "$reparo" version >/dev/null   # builds java/spark/target/spark-classpath.txt if needed
   export SPARK_HOME="$work/spark-home" SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.13
   mkdir -p "$SPARK_HOME/jars"
   tr ':' '\n' < "$root/java/spark/target/spark-classpath.txt" | while read -r jar; do ln -sf "$jar" "$SPARK_HOME/jars/"; done
-  read -r -a flags < "$root/java/spark/target/spark-jvm-flags.txt"
+  read -r -a flags < "$root/java/spark/target/spark-jvm-flags.txt" || true   # no newline at its end
   daemon() { java "${flags[@]}" -Xmx256m -Dspark.master.rest.enabled=false -cp "$SPARK_HOME/jars/*" "$@"; }
   daemon org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 0 --webui-port 0 >"$work/master.log" 2>&1 &
   cluster_pids+=($!)

@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
     "      -s 'photos/*/*.jpg' -o dets.parquet",
     "  spark-submit --class dev.reparo.cli.ReparoCli reparo-cli-<platform>.jar \\",
     "      spark-detect -m yolo.onnx -s hdfs:///photos -o hdfs:///dets.parquet",
+    "  reparo spark-detect --master spark://head:7077 --shared-model /mnt/models/yolo.onnx \\",
+    "      -s /mnt/photos -o /mnt/dets.parquet",
     ""})
 final class SparkDetectCommand implements Callable<Integer> {
   @Spec
