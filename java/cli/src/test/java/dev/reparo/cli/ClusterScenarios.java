@@ -51,7 +51,8 @@ public final class ClusterScenarios {
     }
   }
 
-  static void run(SparkSession spark, Path images, Path onnx, Path converted, Path out) throws IOException {
+  static void run(SparkSession spark, Path images, Path onnx, Path converted, Path out)
+      throws IOException, InterruptedException {
     // spark-detect joins this JVM's session (same master) and leaves it running.
     String master = spark.sparkContext().master();
     String[][] cli = {{"onnx", "-m", onnx.toString()}, {"converted", "-m", converted.toString()},
@@ -96,6 +97,9 @@ public final class ClusterScenarios {
     Path killed = out.resolve("killed.parquet");
     ReparoSpark.detect(dying, onnx, options).write().parquet(killed.toString());
     spark.read().parquet(killed.toString()).write().json(out.resolve("killed").toString());
+    for (int i = 0; i < 100 && failedTasks.get() == 0; i++) { // listener events arrive asynchronously
+      Thread.sleep(100);
+    }
     spark.sparkContext().removeSparkListener(failures);
     Files.writeString(out.resolve("failed-tasks.txt"), Integer.toString(failedTasks.get()));
   }
