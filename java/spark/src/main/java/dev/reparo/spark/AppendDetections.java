@@ -29,15 +29,16 @@ final class AppendDetections implements MapFunction<Row, Row> {
   public Row call(Row in) {
     String path = in.getString(pathIndex);
     byte[] content = in.isNullAt(contentIndex) ? null : (byte[]) in.get(contentIndex);
-    String[] error = {null};
-    var dets = DetectionRows.structs(path, content, img -> ExecutorDetectors.detect(settings, img), error);
+    DetectionRows.Detected found = DetectionRows.Detected.of(path, content,
+        img -> ExecutorDetectors.detect(settings, img));
+    var dets = DetectionRows.structs(found);
     Object[] values = new Object[in.size() + (withError ? 2 : 1)];
     for (int i = 0; i < in.size(); i++) {
       values[i] = in.get(i);
     }
     values[in.size()] = dets == null ? null : CollectionConverters.asScala(dets).toSeq();
     if (withError) {
-      values[in.size() + 1] = error[0];
+      values[in.size() + 1] = found.error();
     }
     return RowFactory.create(values);
   }
