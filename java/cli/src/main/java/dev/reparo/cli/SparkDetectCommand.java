@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
         + "reason, and the job goes on.",
     "",
     "Runs an embedded local Spark unless --master names another (under spark-submit, its master). Each executor "
-        + "opens the model once and shares it between its tasks; the model travels to the executors with "
-        + "SparkContext.addFile. The output directory appears only once the whole job has committed.",
+        + "opens the model once and shares it between its tasks; -m ships the model to the executors with "
+        + "SparkContext.addFile (a converted directory as a zip archive), --shared-model reads it where it is. "
+        + "The output directory appears only once the whole job has committed.",
     "",
     "Threads: an executor runs one detection per task slot, each with --threads inference threads; keep "
         + "threads x executor cores at or below the physical cores (on a cluster, set spark.task.cpus to --threads).",
@@ -37,6 +38,8 @@ import picocli.CommandLine.Spec;
     "      -s 'photos/*/*.jpg' -o dets.parquet",
     "  spark-submit --class dev.reparo.cli.ReparoCli reparo-cli-<platform>.jar \\",
     "      spark-detect -m yolo.onnx -s hdfs:///photos -o hdfs:///dets.parquet",
+    "  reparo spark-detect --master spark://head:7077 --shared-model /mnt/models/yolo.onnx \\",
+    "      -s /mnt/photos -o /mnt/dets.parquet",
     ""})
 final class SparkDetectCommand implements Callable<Integer> {
   @Spec
@@ -46,9 +49,14 @@ final class SparkDetectCommand implements Callable<Integer> {
       + " (default: spark-submit's, else " + SparkDetectJob.DEFAULT_MASTER + ")")
   String master;
 
-  @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-      description = ".onnx (converted on each executor on first use) or a converted model directory")
+  @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+      description = ".onnx or a converted model directory on this machine, shipped to every executor")
   Path model;
+
+  @Option(names = "--shared-model", paramLabel = "PATH",
+      description = "instead of -m: a model (.onnx or converted) at PATH on every executor, e.g. on a shared file "
+          + "system; nothing is shipped")
+  String sharedModel;
 
   @Option(names = {"-s", "--source"}, required = true, paramLabel = "DIR|GLOB",
       description = "a directory of images (" + "jpg, png, bmp, gif, webp, tif), one image, or a glob such as 'photos/*/*.jpg'; any Hadoop file system URI")
@@ -89,7 +97,10 @@ final class SparkDetectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!Files.exists(model)) {
+    if ((model == null) == (sharedModel == null)) {
+      throw new CliException("give the model with either -m/--model (shipped) or --shared-model (on every executor)");
+    }
+    if (model != null && !Files.exists(model)) {
       throw new CliException(model + ": no such model file or directory");
     }
     if (partitions < 0) {
@@ -102,7 +113,8 @@ final class SparkDetectCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     SparkDetectJob.Summary s;
     try {
-      s = run(new SparkDetectJob.Request(master, source, model, out, partitions, overwrite, b.build(), sparkConf), err);
+      s = run(new SparkDetectJob.Request(master, source,
+          model != null ? model : Path.of(sharedModel), model == null, out, partitions, overwrite, b.build(), sparkConf), err);
     } catch (NoClassDefFoundError e) {
       throw new CliException("spark-detect needs Apache Spark on the class path (missing " + e.getMessage()
           + "): run it through the reparo launcher script, which adds java/spark/target/spark-classpath.txt, or with"

@@ -18,7 +18,7 @@ class SparkDetectCommandTest {
     ReparoCliTest.Result r = ReparoCliTest.run("spark-detect", "--help");
     assertEquals(0, r.code(), r.err());
     for (String s : new String[] {"--master", "--partitions", "--source", "status 'none'", "threads x executor cores",
-        "spark-detect -m yolo.onnx -s photos/ -o dets.parquet", "spark-submit"}) {
+        "spark-detect -m yolo.onnx -s photos/ -o dets.parquet", "spark-submit", "--shared-model"}) {
       assertTrue(r.out().replaceAll("\\s+", " ").contains(s), s + " in:\n" + r.out()); // as if unwrapped
     }
   }
@@ -29,6 +29,18 @@ class SparkDetectCommandTest {
         dir.toString(), "-o", dir.resolve("o").toString());
     assertEquals(1, r.code());
     assertTrue(r.err().contains("no.onnx: no such model file or directory"), r.err());
+  }
+
+  @Test
+  void theModelIsEitherShippedOrShared(@TempDir Path dir) throws Exception {
+    Path model = Files.writeString(dir.resolve("m.onnx"), "not read");
+    for (String[] modelArgs : new String[][] {{}, {"-m", model.toString(), "--shared-model", "/mnt/m.onnx"}}) {
+      String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("spark-detect", "-s", dir.toString(),
+          "-o", dir.resolve("o").toString()), java.util.Arrays.stream(modelArgs)).toArray(String[]::new);
+      ReparoCliTest.Result r = ReparoCliTest.run(args);
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("either -m/--model (shipped) or --shared-model"), r.err());
+    }
   }
 
   @Test

@@ -44,6 +44,16 @@ public final class DetectionRows {
       DataTypes.createStructField("h", DataTypes.FloatType, true),
       DataTypes.createStructField("error", DataTypes.StringType, true)});
 
+  /** One detection as {@link ReparoDetector}'s output column holds it: an element of an array. */
+  public static final StructType DETECTION = new StructType(new StructField[] {
+      DataTypes.createStructField("class_id", DataTypes.IntegerType, false),
+      DataTypes.createStructField("label", DataTypes.StringType, true),
+      DataTypes.createStructField("score", DataTypes.FloatType, false),
+      DataTypes.createStructField("x", DataTypes.FloatType, false),
+      DataTypes.createStructField("y", DataTypes.FloatType, false),
+      DataTypes.createStructField("w", DataTypes.FloatType, false),
+      DataTypes.createStructField("h", DataTypes.FloatType, false)});
+
   /** Finds the objects in one decoded image; the detector of this JVM in production. */
   @FunctionalInterface
   interface ImageDetector {
@@ -52,17 +62,40 @@ public final class DetectionRows {
 
   private DetectionRows() {}
 
+  /** One image decoded and its detections, or why it could not be read ({@code error} set, the rest null). */
+  record Detected(BufferedImage image, List<Detection> detections, String error) {
+    /** Decodes {@code content} (the image at {@code path}) and detects in it. */
+    static Detected of(String path, byte[] content, ImageDetector detector) {
+      try {
+        BufferedImage image = ImageLoader.read(content == null ? new byte[0] : content, path);
+        return new Detected(image, detector.detect(image), null);
+      } catch (InvalidInputException e) {
+        return new Detected(null, null, e.getMessage());
+      }
+    }
+  }
+
+  /** The detections of one image as {@link #DETECTION} structs, best score first; null if {@code d} has an error. */
+  static List<Row> structs(Detected d) {
+    if (d.error() != null) {
+      return null;
+    }
+    List<Row> out = new ArrayList<>(d.detections().size());
+    for (Detection x : d.detections()) {
+      out.add(RowFactory.create(x.classId(), x.label(), x.score(), x.x1(), x.y1(), x.width(), x.height()));
+    }
+    return out;
+  }
+
   /** The rows of the image at {@code path} whose encoded bytes are {@code content}. */
   static List<Row> of(String path, byte[] content, ImageDetector detector) {
-    BufferedImage image;
-    List<Detection> dets;
-    try {
-      image = ImageLoader.read(content == null ? new byte[0] : content, path);
-      dets = detector.detect(image);
-    } catch (InvalidInputException e) {
+    Detected found = Detected.of(path, content, detector);
+    if (found.error() != null) {
       return List.of(RowFactory.create(path, null, null, ERROR, 0, null, null, null, null, null, null, null, null,
-          e.getMessage()));
+          found.error()));
     }
+    BufferedImage image = found.image();
+    List<Detection> dets = found.detections();
     int w = image.getWidth();
     int h = image.getHeight();
     if (dets.isEmpty()) {

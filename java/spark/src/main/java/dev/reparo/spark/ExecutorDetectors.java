@@ -20,6 +20,8 @@ final class ExecutorDetectors {
   /** Detections hold the read lock; closing takes the write lock. */
   private static final ReentrantReadWriteLock IN_FLIGHT = new ReentrantReadWriteLock();
   private static volatile boolean closing;
+  /** Spark's own logging (SLF4J), so that these lines land in the driver's and executors' logs. */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("dev.reparo.spark");
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ExecutorDetectors::closeAll, "reparo-detectors-close"));
@@ -34,11 +36,21 @@ final class ExecutorDetectors {
       if (closing) {
         throw new IllegalStateException("the JVM is shutting down; detectors are closed");
       }
-      Detector d = OPEN.computeIfAbsent(settings, s -> Detector.open(s.model().localPath(), s.toOptions()));
+      Detector d = OPEN.computeIfAbsent(settings, ExecutorDetectors::open);
       return d.detect(image);
     } finally {
       IN_FLIGHT.readLock().unlock();
     }
+  }
+
+  private static Detector open(DetectorSettings s) {
+    long t0 = System.nanoTime();
+    java.nio.file.Path model = s.model().localPath();
+    Detector d = Detector.open(model, s.toOptions());
+    LOG.info(String.format("opened %s (%s) in %.0f ms%s", model, s.model(),
+        (System.nanoTime() - t0) / 1e6, model.toString().endsWith(".onnx")
+            ? ", converting it here unless this host's conversion cache had it" : ""));
+    return d;
   }
 
   /** Number of detectors open in this JVM. */

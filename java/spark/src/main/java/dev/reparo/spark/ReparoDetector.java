@@ -18,17 +18,24 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * {@link ReparoSpark#detect} as a Spark ML {@link Transformer}, so that detection composes into
- * pipelines: images in ({@code pathCol}, {@code contentCol}, as the {@code binaryFile} source
- * gives), {@link DetectionRows#SCHEMA} out. Save and load it like any pipeline stage.
+ * Detection as a Spark ML {@link Transformer}, so that it composes into pipelines: images in
+ * ({@code pathCol}, {@code contentCol}, as the {@code binaryFile} source gives), the same rows out
+ * with every input column kept and one column appended, {@code outputCol} (default
+ * {@code detections}): an array of {@link DetectionRows#DETECTION} structs (class_id, label, score,
+ * x, y, w, h), best score first, empty when nothing was found and null when the image cannot be
+ * read (the reason goes to {@code errorCol} when that is set). {@link ReparoSpark#detect} gives the
+ * same detections as a flat table, one row per detection. Save and load it like any pipeline stage.
  *
  * <pre>{@code
- * Dataset<Row> dets = new ReparoDetector().setModelPath("yolo.onnx").setConfThreshold(0.4)
+ * Dataset<Row> withDets = new ReparoDetector().setModelPath("yolo.onnx").setConfThreshold(0.4)
  *     .transform(spark.read().format("binaryFile").load("photos/"));
+ * withDets.select(col("path"), explode(col("detections")).as("d")).select("path", "d.*");
  * }</pre>
  *
  * <p>Like every Spark ML stage, not thread-safe while its params are being set; {@code transform}
@@ -48,6 +55,8 @@ public final class ReparoDetector extends Transformer implements DefaultParamsWr
   private final Param<String> metadata;
   private final Param<String> pathCol;
   private final Param<String> contentCol;
+  private final Param<String> outputCol;
+  private final Param<String> errorCol;
 
   public ReparoDetector() {
     this(Identifiable.randomUID("reparoDetector"));
@@ -68,7 +77,11 @@ public final class ReparoDetector extends Transformer implements DefaultParamsWr
         "JSON object of model metadata overrides, e.g. {\"names\": [\"cat\", \"dog\"]}");
     pathCol = new Param<>(this, "pathCol", "input column with the image path (string)");
     contentCol = new Param<>(this, "contentCol", "input column with the encoded image (binary)");
+    outputCol = new Param<>(this, "outputCol", "output column: the image's detections, an array of structs");
+    errorCol = new Param<>(this, "errorCol", "output column for why an image could not be read (empty: none)");
     setDefault(shipModel, true);
+    setDefault(outputCol, "detections");
+    setDefault(errorCol, "");
     setDefault(backend, "ncnn");
     setDefault(threads, 1);
     setDefault(inputSize, 0);
@@ -105,6 +118,8 @@ public final class ReparoDetector extends Transformer implements DefaultParamsWr
   public Param<String> metadata() { return metadata; }
   public Param<String> pathCol() { return pathCol; }
   public Param<String> contentCol() { return contentCol; }
+  public Param<String> outputCol() { return outputCol; }
+  public Param<String> errorCol() { return errorCol; }
 
   public ReparoDetector setModelPath(String v) { set(modelPath, v); return this; }
   public ReparoDetector setShipModel(boolean v) { set(shipModel, v); return this; }
@@ -117,16 +132,22 @@ public final class ReparoDetector extends Transformer implements DefaultParamsWr
   public ReparoDetector setMetadata(String json) { set(metadata, json); return this; }
   public ReparoDetector setPathCol(String v) { set(pathCol, v); return this; }
   public ReparoDetector setContentCol(String v) { set(contentCol, v); return this; }
+  public ReparoDetector setOutputCol(String v) { set(outputCol, v); return this; }
+  public ReparoDetector setErrorCol(String v) { set(errorCol, v); return this; }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    transformSchema(dataset.schema());
+    StructType in = dataset.schema();
+    StructType out = transformSchema(in);
+    ReparoSpark.requireColumn(in, getOrDefault(pathCol), DataTypes.StringType);
+    ReparoSpark.requireColumn(in, getOrDefault(contentCol), DataTypes.BinaryType);
     String model = getOrDefault(modelPath);
     ModelSource source = (Boolean) getOrDefault(shipModel)
-        ? ModelSource.ship(dataset.sparkSession().sparkContext(), Path.of(model))
+        ? ModelSource.ship(dataset.sparkSession(), Path.of(model))
         : ModelSource.shared(model);
-    return ReparoSpark.detect(dataset.toDF(), DetectorSettings.of(source, options()),
-        getOrDefault(pathCol), getOrDefault(contentCol), null);
+    AppendDetections fn = new AppendDetections(DetectorSettings.of(source, options()),
+        in.fieldIndex(getOrDefault(pathCol)), in.fieldIndex(getOrDefault(contentCol)), !getOrDefault(errorCol).isEmpty());
+    return dataset.toDF().map(fn, Encoders.row(out));
   }
 
   /** The detector options these params describe. */
@@ -174,7 +195,20 @@ public final class ReparoDetector extends Transformer implements DefaultParamsWr
             + "); it has " + schema.simpleString());
       }
     }
-    return DetectionRows.SCHEMA;
+    StructType out = schema;
+    for (Param<String> col : java.util.List.of(outputCol, errorCol)) {
+      String name = getOrDefault(col);
+      if (name.isEmpty()) {
+        continue;
+      }
+      if (java.util.Arrays.asList(out.fieldNames()).contains(name)) {
+        throw new InvalidInputException("ReparoDetector: the input already has a column '" + name + "' ("
+            + col.name() + "); choose another name");
+      }
+      out = out.add(name, col == outputCol ? DataTypes.createArrayType(DetectionRows.DETECTION, false)
+          : DataTypes.StringType, true);
+    }
+    return out;
   }
 
   @Override

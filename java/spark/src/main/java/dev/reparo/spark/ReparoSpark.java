@@ -39,7 +39,7 @@ public final class ReparoSpark {
    * @throws InvalidInputException if the model does not exist or {@code images} lacks the columns
    */
   public static Dataset<Row> detect(Dataset<Row> images, Path model, DetectorOptions options) {
-    ModelSource source = ModelSource.ship(images.sparkSession().sparkContext(), model);
+    ModelSource source = ModelSource.ship(images.sparkSession(), model);
     return detect(images, DetectorSettings.of(source, options));
   }
 
@@ -63,7 +63,7 @@ public final class ReparoSpark {
     return images.flatMap(fn, Encoders.row(DetectionRows.SCHEMA));
   }
 
-  private static void requireColumn(StructType schema, String name, DataType type) {
+  static void requireColumn(StructType schema, String name, DataType type) {
     if (!Arrays.asList(schema.fieldNames()).contains(name) || !schema.apply(name).dataType().equals(type)) {
       throw new InvalidInputException("images need a " + type.simpleString() + " column '" + name
           + "' (as spark.read().format(\"binaryFile\") gives); they have " + schema.simpleString());

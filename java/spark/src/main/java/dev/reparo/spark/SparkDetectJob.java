@@ -25,7 +25,7 @@ import org.apache.spark.util.LongAccumulator;
  * output directory appears in one rename once the job has committed (a failed run leaves nothing
  * under its name); other file systems rely on Spark's output committer. Its API uses no Spark
  * types, so callers load without Spark on the class path. Stateless and thread-safe; runs share
- * the JVM's one Spark session.
+ * the JVM's one Spark session (a session that was running before stays running).
  */
 public final class SparkDetectJob {
   /** Image file names the directory source picks up (the CLI's own list, both cases). */
@@ -47,12 +47,14 @@ public final class SparkDetectJob {
    *
    * @param master a Spark master URL, e.g. {@code local[2]} or {@code spark://host:7077}; null: the one
    *     spark-submit set, else {@link #DEFAULT_MASTER}
+   * @param model the model on this machine, shipped to the executors; with {@code sharedModel}, its path
+   *     on every executor (a shared file system), not shipped
    * @param source a directory of images, one image, or a glob (any Hadoop file system URI)
    * @param out the Parquet output directory (a path, or a URI such as {@code hdfs://...})
    * @param partitions spread the images over this many tasks (hashed by path); 0: as Spark reads them
    * @param conf extra Spark settings
    */
-  public record Request(String master, String source, Path model, String out, int partitions, boolean overwrite,
+  public record Request(String master, String source, Path model, boolean sharedModel, String out, int partitions, boolean overwrite,
       DetectorOptions options, Map<String, String> conf) {
     public Request {
       conf = Map.copyOf(conf);
@@ -70,13 +72,14 @@ public final class SparkDetectJob {
   private SparkDetectJob() {}
 
   /**
-   * Runs {@code request}; starts a Spark session (or joins the JVM's running one) and stops it at
-   * the end.
+   * Runs {@code request}; starts a Spark session and stops it at the end, or joins the JVM's running
+   * one (an application's, or a test's) and leaves it running.
    *
-   * @throws InvalidInputException for a missing model, no images, or an output that exists
+   * @throws InvalidInputException for a missing model, no images, an output that exists, or a
+   *     running session on another master than the request's
    */
   public static Summary run(Request request, Progress progress) {
-    if (!Files.exists(request.model())) {
+    if (!request.sharedModel() && !Files.exists(request.model())) {
       throw new InvalidInputException(request.model() + ": no such model file or directory");
     }
     // Under spark-submit the master and jars are already set; otherwise the request's (or local[2]).
@@ -101,7 +104,13 @@ public final class SparkDetectJob {
       builder.config("spark.jars", jar);
     }
     request.conf().forEach(builder::config);
-    SparkSession spark = builder.getOrCreate();
+    SparkSession running = SparkSession.getActiveSession()
+        .getOrElse(() -> SparkSession.getDefaultSession().getOrElse(() -> null));
+    if (running != null && request.master() != null && !running.sparkContext().master().equals(request.master())) {
+      throw new InvalidInputException("this JVM's Spark session runs on " + running.sparkContext().master()
+          + ", not on " + request.master());
+    }
+    SparkSession spark = running != null ? running : builder.getOrCreate();
     try {
       return run(spark, request, localSource, localOut, progress);
     } catch (ReparoException e) {
@@ -109,7 +118,9 @@ public final class SparkDetectJob {
     } catch (Exception e) { // Spark's job failures are checked exceptions in Java's eyes
       throw explain(e);
     } finally {
-      spark.stop();
+      if (running == null) {
+        spark.stop();
+      }
     }
   }
 
@@ -133,7 +144,8 @@ public final class SparkDetectJob {
     if (request.partitions() > 0) {
       images = images.repartition(request.partitions(), functions.col(ReparoSpark.PATH));
     }
-    ModelSource model = ModelSource.ship(spark.sparkContext(), request.model());
+    ModelSource model = request.sharedModel() ? ModelSource.shared(request.model().toString())
+        : ModelSource.ship(spark, request.model());
     LongAccumulator done = spark.sparkContext().longAccumulator("reparo images");
     ImagesProgress listener = new ImagesProgress(done, total, progress);
     spark.sparkContext().addSparkListener(listener);

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.InvalidInputException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -14,12 +18,13 @@ import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The ReparoDetector transformer in a Spark ML pipeline, saved and loaded. */
+/** The ReparoDetector transformer: its appended detections column, in a Spark ML pipeline, saved and loaded. */
 class ReparoDetectorTest {
   @TempDir
   static Path dir;
@@ -45,22 +50,65 @@ class ReparoDetectorTest {
         .setMaxDetections(50).setMetadata(SparkFixtures.METADATA);
   }
 
+  /** The flat table's detections of each image, as the transformer's struct fields (rank order). */
+  static Map<String, List<List<Object>>> flatByPath(List<Row> flat) {
+    Map<String, List<List<Object>>> out = new TreeMap<>();
+    flat.stream().sorted(Comparator.comparing((Row r) -> r.<String>getAs("path"))
+        .thenComparing(r -> r.isNullAt(r.fieldIndex("rank")) ? -1 : r.<Integer>getAs("rank"))).forEach(r -> {
+          List<List<Object>> dets = out.computeIfAbsent(r.getAs("path"), k -> new ArrayList<>());
+          if (DetectionRows.DETECTED.equals(r.getAs("status"))) {
+            dets.add(List.of(r.getAs("class_id"), r.getAs("label"), r.getAs("score"), r.getAs("x"), r.getAs("y"),
+                r.getAs("w"), r.getAs("h")));
+          }
+        });
+    return out;
+  }
+
   @Test
-  void transformerInAPipelineGivesTheSameRowsAsReparoSpark() throws Exception {
-    List<Row> direct = ReparoSpark.detect(images, SparkFixtures.MODEL, SparkFixtures.options())
-        .orderBy("path", "rank").collectAsList();
+  void transformerAppendsADetectionsArrayAndKeepsTheInputColumns() {
+    List<Row> flat = ReparoSpark.detect(images, SparkFixtures.MODEL, SparkFixtures.options()).collectAsList();
+    Map<String, List<List<Object>>> want = flatByPath(flat);
+    Dataset<Row> out = detector().setOutputCol("objects").setErrorCol("why").transform(images);
+    List<String> columns = List.of(out.schema().fieldNames());
+    assertEquals(List.of(images.schema().fieldNames()), columns.subList(0, columns.size() - 2), "input columns kept");
+    assertEquals(List.of("objects", "why"), columns.subList(columns.size() - 2, columns.size()));
+    List<Row> rows = out.collectAsList();
+    assertEquals(14, rows.size(), "one row per input row");
+    int checked = 0;
+    for (Row r : rows) {
+      String path = r.getAs("path");
+      if (path.contains("zz-")) {
+        assertTrue(r.isNullAt(r.fieldIndex("objects")), path);
+        assertTrue(r.<String>getAs("why").contains(path.substring(path.lastIndexOf('/') + 1)), r.<String>getAs("why"));
+        continue;
+      }
+      assertTrue(r.isNullAt(r.fieldIndex("why")));
+      assertEquals(((byte[]) images.where(functions.col("path").equalTo(path)).first().getAs("content")).length,
+          r.<byte[]>getAs("content").length, "content kept");
+      List<List<Object>> have = new ArrayList<>();
+      for (Row d : r.<Row>getList(r.fieldIndex("objects"))) {
+        have.add(List.of(d.getAs("class_id"), d.getAs("label"), d.getAs("score"), d.getAs("x"), d.getAs("y"),
+            d.getAs("w"), d.getAs("h")));
+      }
+      assertEquals(want.get(path), have, path);
+      checked += have.size();
+    }
+    assertTrue(checked > 0, "some detections compared");
+  }
+
+  @Test
+  void transformerComposesInAPipelineThatIsSavedAndLoaded() throws Exception {
     SQLTransformer perImage = new SQLTransformer().setStatement(
-        "SELECT path, status, count(*) AS n FROM __THIS__ GROUP BY path, status");
+        "SELECT path, size(detections) AS n FROM __THIS__ WHERE detections IS NOT NULL");
     Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {detector(), perImage});
     PipelineModel model = pipeline.fit(images);
-    assertEquals(direct, detector().transform(images).orderBy("path", "rank").collectAsList());
-
     List<Row> counts = model.transform(images).orderBy("path").collectAsList();
-    assertEquals(14, counts.size(), "one row per image, 12 good and 2 bad");
-    assertEquals(2, counts.stream().filter(r -> r.getString(1).equals(DetectionRows.ERROR)).count());
-    long detections = direct.stream().filter(r -> r.getAs("status").equals(DetectionRows.DETECTED)).count();
-    assertEquals(detections, counts.stream().filter(r -> r.getString(1).equals(DetectionRows.DETECTED))
-        .mapToLong(r -> r.getLong(2)).sum());
+    assertEquals(12, counts.size(), "one row per readable image");
+    Map<String, List<List<Object>>> want = flatByPath(
+        ReparoSpark.detect(images, SparkFixtures.MODEL, SparkFixtures.options()).collectAsList());
+    for (Row r : counts) {
+      assertEquals(want.get(r.getString(0)).size(), r.getInt(1), r.getString(0));
+    }
 
     String saved = dir.resolve("pipeline").toUri().toString();
     model.write().save(saved);
@@ -78,6 +126,9 @@ class ReparoDetectorTest {
     InvalidInputException noColumn = assertThrows(InvalidInputException.class,
         () -> detector().setContentCol("bytes").transform(images));
     assertTrue(noColumn.getMessage().contains("no column 'bytes'"), noColumn.getMessage());
+    InvalidInputException taken = assertThrows(InvalidInputException.class,
+        () -> detector().setOutputCol("length").transform(images));
+    assertTrue(taken.getMessage().contains("already has a column 'length'"), taken.getMessage());
     InvalidInputException badJson = assertThrows(InvalidInputException.class,
         () -> detector().setMetadata("[1]").transform(images));
     assertTrue(badJson.getMessage().contains("JSON object"), badJson.getMessage());

@@ -191,10 +191,16 @@ class ReparoSparkTest {
   }
 
   @Test
-  void aConvertedModelShipsAsItsDirectory() throws Exception {
+  void aConvertedModelShipsAsItsDirectoryAndAnOnnxAsItIsOnRequest() throws Exception {
     Path converted = new ConversionCache(dir.resolve("cache")).deploy(SparkFixtures.MODEL).dir();
     Dataset<Row> some = read().where(functions.col("path").rlike("00001[0-9]\\.jpg$"));
     List<Row> rows = ReparoSpark.detect(some, converted.resolve("model.json"), SparkFixtures.options()).collectAsList();
+    spark.conf().set(ModelSource.CONVERT_ON, "executors");
+    try {
+      assertEquals(rows.size(), ReparoSpark.detect(some, SparkFixtures.MODEL, SparkFixtures.options()).count());
+    } finally {
+      spark.conf().unset(ModelSource.CONVERT_ON);
+    }
     Map<Path, List<Row>> got = byImage(rows);
     assertEquals(10, got.size());
     got.forEach((path, have) -> {
@@ -216,5 +222,14 @@ class ReparoSparkTest {
     InvalidInputException missing = assertThrows(InvalidInputException.class,
         () -> ReparoSpark.detect(read(), dir.resolve("nope.onnx"), SparkFixtures.options()));
     assertTrue(missing.getMessage().contains("no such model"), missing.getMessage());
+    spark.conf().set(ModelSource.CONVERT_ON, "workers");
+    try {
+      InvalidInputException where = assertThrows(InvalidInputException.class,
+          () -> ReparoSpark.detect(read(), SparkFixtures.MODEL, SparkFixtures.options()));
+      assertTrue(where.getMessage().contains("spark.reparo.convertOn must be 'driver' or 'executors'"),
+          where.getMessage());
+    } finally {
+      spark.conf().unset(ModelSource.CONVERT_ON);
+    }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The spark-detect run: Parquet out by one rename, counts from the written rows, clear errors. */
 class SparkDetectJobTest {
   static SparkDetectJob.Request request(Path source, Path out, boolean overwrite) {
-    return new SparkDetectJob.Request("local[2]", source.toString(), SparkFixtures.MODEL, out.toString(), 3, overwrite,
+    return new SparkDetectJob.Request("local[2]", source.toString(), SparkFixtures.MODEL, false, out.toString(), 3, overwrite,
         SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1"));
   }
 
@@ -60,7 +61,7 @@ class SparkDetectJobTest {
   void missingModelAndEmptySourceAreExplained(@TempDir Path dir) throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty"));
     Files.writeString(empty.resolve("notes.txt"), "not an image");
-    SparkDetectJob.Request noModel = new SparkDetectJob.Request("local[1]", empty.toString(), dir.resolve("m.onnx"),
+    SparkDetectJob.Request noModel = new SparkDetectJob.Request("local[1]", empty.toString(), dir.resolve("m.onnx"), false,
         dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of());
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> SparkDetectJob.run(noModel, (d, t) -> {}));
     assertTrue(e.getMessage().contains("no such model"), e.getMessage());
@@ -73,12 +74,19 @@ class SparkDetectJobTest {
     assertTrue(missing.getMessage().contains("no such file or directory"), missing.getMessage());
     assertTrue(Files.notExists(dir.resolve("o")), "nothing written");
 
-    // A model the executors cannot open fails the job with the model's own error, and writes nothing.
+    // A model that cannot be converted fails before the job on the driver (which converts), or the
+    // job on the executors (spark.reparo.convertOn=executors), with the model's own error; nothing is written.
     Path images = SparkFixtures.images(dir, 2, false);
     Path garbage = Files.writeString(dir.resolve("garbage.onnx"), "not a model");
-    SparkDetectJob.Request bad = new SparkDetectJob.Request("local[1]", images.toString(), garbage,
+    SparkDetectJob.Request bad = new SparkDetectJob.Request("local[1]", images.toString(), garbage, false,
         dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1"));
-    ReparoException failed = assertThrows(ReparoException.class, () -> SparkDetectJob.run(bad, (d, t) -> {}));
+    ModelFormatException onDriver = assertThrows(ModelFormatException.class, () -> SparkDetectJob.run(bad, (d, t) -> {}));
+    assertTrue(onDriver.getMessage().contains("garbage.onnx: not a valid ONNX model"), onDriver.getMessage());
+    SparkDetectJob.Request badOnExecutors = new SparkDetectJob.Request("local[1]", images.toString(), garbage, false,
+        dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1",
+        ModelSource.CONVERT_ON, "executors"));
+    ReparoException failed = assertThrows(ReparoException.class,
+        () -> SparkDetectJob.run(badOnExecutors, (d, t) -> {}));
     assertTrue(failed.getMessage().startsWith("the Spark job failed: ") && failed.getMessage().contains("garbage.onnx"),
         failed.getMessage());
     assertTrue(Files.notExists(dir.resolve("o")), "nothing written");
