@@ -120,16 +120,25 @@ final class SparkDetectCommand implements Callable<Integer> {
           + "): run it through the reparo launcher script, which adds java/spark/target/spark-classpath.txt, or with"
           + " spark-submit");
     }
+    report(s, o);
+    return 0;
+  }
+
+  /**
+   * Prints the job's summary line: images counts only those decoded, no rate when none was; fails
+   * (exit 1) when not one image could be read, after pointing at the error rows.
+   */
+  static void report(SparkDetectJob.Summary s, PrintWriter o) {
     long decoded = s.images() - s.errors();
     o.printf("%d images: %d detections, %d without detections, %d unreadable (error rows in the output)%s on %s"
             + " (%.1f s); results in %s%n",
         decoded, s.detections(), s.withoutDetections(), s.errors(),
-        decoded > 0 ? String.format("; %.1f images/s", s.imagesPerSecond()) : "", s.master(), s.seconds(), s.out());
+        decoded > 0 ? String.format("; %.1f images/s", decoded / Math.max(s.seconds(), 1e-9)) : "", s.master(),
+        s.seconds(), s.out());
     o.flush();
     if (decoded == 0 && s.errors() > 0) {
       throw new CliException("none of the " + s.errors() + " images could be read; see the error rows in " + s.out());
     }
-    return 0;
   }
 
   /** Runs the job with a progress bar; in its own method so that a missing Spark fails here. */

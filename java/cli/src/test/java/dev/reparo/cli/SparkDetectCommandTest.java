@@ -52,4 +52,18 @@ class SparkDetectCommandTest {
     assertTrue(r.err().contains("spark-detect needs Apache Spark on the class path"), r.err());
     assertTrue(Files.notExists(dir.resolve("o")));
   }
+
+  @Test
+  void theSummaryCountsDecodedImagesAndFailsWhenNoneWasReadable() {
+    java.io.StringWriter text = new java.io.StringWriter();
+    java.io.PrintWriter o = new java.io.PrintWriter(text);
+    SparkDetectCommand.report(new dev.reparo.spark.SparkDetectJob.Summary(10, 25, 2, 3, 2.0, "d.parquet", "local[2]"), o);
+    assertTrue(text.toString().startsWith("7 images: 25 detections, 2 without detections, 3 unreadable"), text.toString());
+    assertTrue(text.toString().contains("; 3.5 images/s"), text.toString());
+    java.io.StringWriter none = new java.io.StringWriter();
+    CliException e = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, () -> SparkDetectCommand.report(
+        new dev.reparo.spark.SparkDetectJob.Summary(4, 0, 0, 4, 1.0, "d.parquet", "local[2]"), new java.io.PrintWriter(none)));
+    assertTrue(e.getMessage().contains("none of the 4 images could be read"), e.getMessage());
+    assertTrue(!none.toString().contains("images/s"), "no rate without a decoded image: " + none);
+  }
 }
