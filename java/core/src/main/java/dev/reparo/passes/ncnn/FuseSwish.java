@@ -1,8 +1,9 @@
 package dev.reparo.passes.ncnn;
 
+import static dev.reparo.passes.ncnn.NcnnLayers.MUL;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
+import static dev.reparo.passes.ncnn.NcnnLayers.isBinary;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
-import static dev.reparo.passes.ncnn.NcnnLayers.param;
 import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
 import dev.reparo.graph.Graph;
@@ -24,8 +25,7 @@ public final class FuseSwish implements GraphPass {
   @Override
   public void run(Graph graph, PassLog log) {
     for (Node mul : List.copyOf(graph.nodes())) {
-      if (!is(mul, "BinaryOp") || param(mul, 0, 0) != 2 || param(mul, 1, 0) != 0
-          || mul.inputs().size() != 2) {
+      if (!isBinary(mul, MUL)) {
         continue;
       }
       for (int i = 0; i < 2; i++) {
