@@ -1,5 +1,6 @@
 package dev.reparo.ncnn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.reparo.Tensor;
@@ -14,6 +15,7 @@ import dev.reparo.graph.Shape;
 import dev.reparo.graph.ValueInfo;
 import dev.reparo.onnx.OnnxWriter;
 import dev.reparo.passes.ncnn.NcnnLowering;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -26,7 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * checked in ncnn against ONNX Runtime running the same hand-built ONNX graph. The graph applies the
  * activation twice: to a convolution's output (where ncnn can, it becomes the convolution's
  * activation_type) and to the graph input, which the convolution reads too (one Split of x with two
- * tops: the fused chain reads x once).
+ * tops: the fused chain reads x once). And every activation ncnn has an {@code activation_type}
+ * for folds into Convolution, ConvolutionDepthWise and InnerProduct, also checked against ONNX Runtime.
  */
 class NcnnExportActivationsTest {
   /** A spelling: the opset it needs, the layer it must become, whether a convolution can absorb it. */
@@ -56,6 +59,27 @@ class NcnnExportActivationsTest {
       this.layer = layer;
       this.folds = folds;
       this.apply = apply;
+    }
+  }
+
+  /** An ONNX activation, the ncnn activation_type it must become and its ncnn param 10. */
+  enum Activation {
+    RELU(1, (g, x) -> g.op("Relu", x)),
+    LEAKY_RELU(2, (g, x) -> g.add(Node.builder("LeakyRelu").inputs(x).floatAttr("alpha", 0.125f)), 0.125f),
+    RELU6(3, (g, x) -> g.op("Clip", x, g.scalar(0), g.scalar(6)), 0, 6),
+    CLIP_MIN_ONLY(3, (g, x) -> g.op("Clip", x, g.scalar(-0.5f)), -0.5f, Float.MAX_VALUE),
+    SIGMOID(4, (g, x) -> g.op("Sigmoid", x)),
+    MISH(5, (g, x) -> g.op("Mish", x)),
+    HARDSWISH(6, (g, x) -> g.op("HardSwish", x), 1f / 6, 0.5f);
+
+    final int type;
+    final BiFunction<Builder, String, String> apply;
+    final float[] params;
+
+    Activation(int type, BiFunction<Builder, String, String> apply, float... params) {
+      this.type = type;
+      this.apply = apply;
+      this.params = params;
     }
   }
 
@@ -98,7 +122,11 @@ class NcnnExportActivationsTest {
     }
 
     String conv(String x, int cin, int cout) {
-      float[] w = new float[cout * cin * 9];
+      return conv(x, cin, cout, 1);
+    }
+
+    String conv(String x, int cin, int cout, int group) {
+      float[] w = new float[cout * cin / group * 9];
       for (int i = 0; i < w.length; i++) {
         w[i] = (float) rng.nextGaussian() * 0.5f;
       }
@@ -106,8 +134,8 @@ class NcnnExportActivationsTest {
       for (int i = 0; i < b.length; i++) {
         b[i] = (float) rng.nextGaussian();
       }
-      return add(Node.builder("Conv").inputs(x, weight(w, cout, cin, 3, 3), weight(b, cout))
-          .intsAttr("kernel_shape", 3, 3).intsAttr("pads", 1, 1, 1, 1));
+      return add(Node.builder("Conv").inputs(x, weight(w, cout, cin / group, 3, 3), weight(b, cout))
+          .intsAttr("kernel_shape", 3, 3).intsAttr("pads", 1, 1, 1, 1).intAttr("group", group));
     }
   }
 
@@ -149,6 +177,54 @@ class NcnnExportActivationsTest {
       session.input("x", x);
       for (ValueInfo o : graph.outputs()) {
         Outputs.assertClose(expected.get(o.name()), session.extract(o.name()), 1e-5, spelling + " " + o.name());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Activation.class)
+  void foldsIntoConvolutionDepthWiseAndInnerProductAndMatchesOnnxRuntime(Activation act) {
+    Builder b = new Builder(18);
+    Graph graph = b.g;
+    graph.addInput(ValueInfo.of("x", DataType.FLOAT, 1, 4, 8, 8));
+    String y1 = act.apply.apply(b, b.conv(act.apply.apply(b, b.conv("x", 4, 6)), 6, 6, 6));
+    float[] fc = new float[5 * 6];
+    for (int i = 0; i < fc.length; i++) {
+      fc[i] = (float) b.rng.nextGaussian();
+    }
+    String pooled = b.op("Flatten", b.op("GlobalAveragePool", y1));
+    String y2 = act.apply.apply(b, b.add(Node.builder("Gemm").inputs(pooled, b.weight(fc, 5, 6), b.weight(Arrays.copyOf(fc, 5), 5))
+        .intAttr("transB", 1)));
+    graph.addOutput(new ValueInfo(y1, DataType.FLOAT, Shape.unknown()));
+    graph.addOutput(new ValueInfo(y2, DataType.FLOAT, Shape.unknown()));
+    float[] xs = new float[4 * 8 * 8];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (float) b.rng.nextGaussian() * 2;
+    }
+    Tensor x = Tensor.of(xs, 1, 4, 8, 8);
+    Map<String, Tensor> expected = OnnxRuntime.run(OnnxWriter.toBytes(graph), Map.of("x", x));
+
+    NcnnLowering.lower(graph);
+    NcnnFiles files = NcnnWriter.render(graph, WeightStorage.FP32);
+    Map<String, Integer> types = new TreeMap<>();
+    NcnnParam.parse(files.param(), "fold.param").layers().forEach(l -> types.merge(l.type(), 1, Integer::sum));
+    assertEquals(Map.of("Convolution", 1, "ConvolutionDepthWise", 1, "Flatten", 1, "InnerProduct", 1, "Input", 1,
+        "Pooling", 1, "Reshape", 1), types, "no activation layer is left (the Reshape keeps GlobalAveragePool's"
+        + " [1, C, 1, 1]): " + files.param());
+    for (Node n : graph.nodes()) {
+      if (n.opType().equals("Convolution") || n.opType().equals("ConvolutionDepthWise")
+          || n.opType().equals("InnerProduct")) {
+        assertEquals(act.type, n.attrInt("9", 0), n.name());
+        float[] params = n.attrFloats("10");
+        assertArrayEquals(act.params, params == null ? new float[0] : params, 1e-7f, n.name());
+      }
+    }
+    try (NcnnModel model = NcnnModel.load(files.paramBytes(), files.bin(), "fold",
+        NcnnOptions.builder().threads(1).build());
+        NcnnSession session = model.newSession()) {
+      session.input("x", x);
+      for (ValueInfo o : graph.outputs()) {
+        Outputs.assertClose(expected.get(o.name()), session.extract(o.name()), 1e-5, act + " " + o.name());
       }
     }
   }
