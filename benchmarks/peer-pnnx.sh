@@ -16,7 +16,7 @@
 # ~/.cache/reparo (PEER_VENV), never into the repository and never as a build dependency.
 # Environment: PNNX_VERSION, NCNN_VERSION (pins), PEER_WORK (scratch, default ~/.cache/reparo/peer/work),
 # MVN_ARGS (default -o: build offline), SKIP_BUILD=1 (use the jars already in target/),
-# REPARO_CLI (another Reparo CLI jar to compare, e.g. an older commit's) with PEER_RESULTS (results
+# PEER_ONLY (a glob on fixture names, e.g. 'yolov5lite_s-*'), REPARO_CLI (another Reparo CLI jar to compare, e.g. an older commit's) with PEER_RESULTS (results
 # folder name under benchmarks/results; when set, README.md is left alone).
 set -euo pipefail
 
@@ -54,6 +54,8 @@ for model in "$fixtures"/*/model.onnx; do
   dir="$(dirname "$model")"
   name="$(basename "$dir")"
   [ -f "$dir/input.npy" ] && [ -f "$dir/info.json" ] || continue
+  # shellcheck disable=SC2053 # PEER_ONLY is a glob on purpose
+  [[ "$name" == ${PEER_ONLY:-*} ]] || continue
   mkdir -p "$work/$name"
   ln -s "$dir" "$work/$name/ref"
   case "$name" in

@@ -19,7 +19,7 @@ final class PeerChart {
   private PeerChart() {}
 
   static void write(List<PeerComparison.Row> rows, Path png) throws IOException {
-    int label = 330;
+    int label = 400;
     int plot = 520;
     int rowH = 34;
     int top = 50;

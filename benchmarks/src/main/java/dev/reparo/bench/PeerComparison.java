@@ -89,7 +89,7 @@ public final class PeerComparison {
         pnnx = NcnnModel.load(pnnxParam, dir.resolve("pnnx/model.ncnn.bin"), options);
       } catch (RuntimeException e) {
         return new Row(name, Double.NaN, time(reparo, reparoIn, rounds), Double.NaN, reparoError,
-            "pnnx's param does not load in ncnn: " + e.getMessage().lines().findFirst().orElse(""));
+            "pnnx's param does not load in ncnn: " + firstLine(e).replace(dir + "/", ""));
       }
       try (pnnx) {
         Map<String, Tensor> pnnxIn = Map.of(pnnx.inputNames().get(0), input);
@@ -98,7 +98,7 @@ public final class PeerComparison {
           pnnxError = maxError(pnnx, pnnxIn, pnnxOut, expected);
         } catch (RuntimeException e) {
           return new Row(name, Double.NaN, time(reparo, reparoIn, rounds), Double.NaN, reparoError,
-              "pnnx's model does not run in ncnn: " + e.getMessage().lines().findFirst().orElse(""));
+              "pnnx's model does not run in ncnn: " + firstLine(e));
         }
         double[][] ms = new double[2][rounds];
         for (int r = -Math.max(5, rounds / 10); r < rounds; r++) { // the first rounds warm up, untimed
@@ -113,6 +113,10 @@ public final class PeerComparison {
         return new Row(name, median(ms[0]), median(ms[1]), pnnxError, reparoError, "");
       }
     }
+  }
+
+  private static String firstLine(RuntimeException e) {
+    return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
   }
 
   private static double maxError(NcnnModel model, Map<String, Tensor> in, List<String> outs, List<Tensor> expected) {

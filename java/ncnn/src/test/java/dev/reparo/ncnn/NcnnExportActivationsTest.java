@@ -149,17 +149,10 @@ class NcnnExportActivationsTest {
     String onInput = spelling.apply.apply(b, "x");
     graph.addOutput(new ValueInfo(onConv, DataType.FLOAT, Shape.unknown()));
     graph.addOutput(new ValueInfo(onInput, DataType.FLOAT, Shape.unknown()));
-    float[] xs = new float[4 * 8 * 8];
-    for (int i = 0; i < xs.length; i++) {
-      xs[i] = (float) b.rng.nextGaussian() * 4; // well past the hard sigmoid's knees at -3 and 3
-    }
-    Tensor x = Tensor.of(xs, 1, 4, 8, 8);
+    Tensor x = input(b, 4); // well past the hard sigmoid's knees at -3 and 3
     Map<String, Tensor> expected = OnnxRuntime.run(OnnxWriter.toBytes(graph), Map.of("x", x));
-
-    NcnnLowering.lower(graph);
-    NcnnFiles files = NcnnWriter.render(graph, WeightStorage.FP32);
-    Map<String, Integer> types = new TreeMap<>();
-    NcnnParam.parse(files.param(), "act.param").layers().forEach(l -> types.merge(l.type(), 1, Integer::sum));
+    NcnnFiles files = lower(graph);
+    Map<String, Integer> types = layerTypes(files);
     Map<String, Integer> want = new TreeMap<>(Map.of("Input", 1, "Convolution", 1, "Split", 1));
     want.put(spelling.layer, spelling.folds ? 1 : 2);
     assertEquals(want, types, files.param());
@@ -170,13 +163,37 @@ class NcnnExportActivationsTest {
           .orElseThrow().attrInt("9", 0);
       assertEquals(spelling.layer.equals("Mish") ? 5L : 6L, activationType, files.param());
     }
+    assertNcnnMatches(graph, files, x, expected, spelling.toString());
+  }
 
+  private static Tensor input(Builder b, float scale) {
+    float[] xs = new float[4 * 8 * 8];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (float) b.rng.nextGaussian() * scale;
+    }
+    return Tensor.of(xs, 1, 4, 8, 8);
+  }
+
+  private static NcnnFiles lower(Graph graph) {
+    NcnnLowering.lower(graph);
+    return NcnnWriter.render(graph, WeightStorage.FP32);
+  }
+
+  private static Map<String, Integer> layerTypes(NcnnFiles files) {
+    Map<String, Integer> types = new TreeMap<>();
+    NcnnParam.parse(files.param(), "act.param").layers().forEach(l -> types.merge(l.type(), 1, Integer::sum));
+    return types;
+  }
+
+  /** ncnn's outputs of the lowered {@code graph} within 1e-5 of the largest of ONNX Runtime's. */
+  private static void assertNcnnMatches(Graph graph, NcnnFiles files, Tensor x, Map<String, Tensor> expected,
+      String what) {
     try (NcnnModel model = NcnnModel.load(files.paramBytes(), files.bin(), "act",
         NcnnOptions.builder().threads(1).build());
         NcnnSession session = model.newSession()) {
       session.input("x", x);
       for (ValueInfo o : graph.outputs()) {
-        Outputs.assertClose(expected.get(o.name()), session.extract(o.name()), 1e-5, spelling + " " + o.name());
+        Outputs.assertClose(expected.get(o.name()), session.extract(o.name()), 1e-5, what + " " + o.name());
       }
     }
   }
@@ -193,21 +210,15 @@ class NcnnExportActivationsTest {
       fc[i] = (float) b.rng.nextGaussian();
     }
     String pooled = b.op("Flatten", b.op("GlobalAveragePool", y1));
-    String y2 = act.apply.apply(b, b.add(Node.builder("Gemm").inputs(pooled, b.weight(fc, 5, 6), b.weight(Arrays.copyOf(fc, 5), 5))
-        .intAttr("transB", 1)));
+    String gemm = b.add(Node.builder("Gemm").inputs(pooled, b.weight(fc, 5, 6), b.weight(Arrays.copyOf(fc, 5), 5))
+        .intAttr("transB", 1));
+    String y2 = act.apply.apply(b, gemm);
     graph.addOutput(new ValueInfo(y1, DataType.FLOAT, Shape.unknown()));
     graph.addOutput(new ValueInfo(y2, DataType.FLOAT, Shape.unknown()));
-    float[] xs = new float[4 * 8 * 8];
-    for (int i = 0; i < xs.length; i++) {
-      xs[i] = (float) b.rng.nextGaussian() * 2;
-    }
-    Tensor x = Tensor.of(xs, 1, 4, 8, 8);
+    Tensor x = input(b, 2);
     Map<String, Tensor> expected = OnnxRuntime.run(OnnxWriter.toBytes(graph), Map.of("x", x));
-
-    NcnnLowering.lower(graph);
-    NcnnFiles files = NcnnWriter.render(graph, WeightStorage.FP32);
-    Map<String, Integer> types = new TreeMap<>();
-    NcnnParam.parse(files.param(), "fold.param").layers().forEach(l -> types.merge(l.type(), 1, Integer::sum));
+    NcnnFiles files = lower(graph);
+    Map<String, Integer> types = layerTypes(files);
     assertEquals(Map.of("Convolution", 1, "ConvolutionDepthWise", 1, "Flatten", 1, "InnerProduct", 1, "Input", 1,
         "Pooling", 1, "Reshape", 1), types, "no activation layer is left (the Reshape keeps GlobalAveragePool's"
         + " [1, C, 1, 1]): " + files.param());
@@ -219,13 +230,6 @@ class NcnnExportActivationsTest {
         assertArrayEquals(act.params, params == null ? new float[0] : params, 1e-7f, n.name());
       }
     }
-    try (NcnnModel model = NcnnModel.load(files.paramBytes(), files.bin(), "fold",
-        NcnnOptions.builder().threads(1).build());
-        NcnnSession session = model.newSession()) {
-      session.input("x", x);
-      for (ValueInfo o : graph.outputs()) {
-        Outputs.assertClose(expected.get(o.name()), session.extract(o.name()), 1e-5, act + " " + o.name());
-      }
-    }
+    assertNcnnMatches(graph, files, x, expected, act.toString());
   }
 }

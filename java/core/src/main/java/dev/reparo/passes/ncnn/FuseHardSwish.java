@@ -1,11 +1,10 @@
 package dev.reparo.passes.ncnn;
 
 import static dev.reparo.passes.ncnn.NcnnLayers.ADD;
-import static dev.reparo.passes.ncnn.NcnnLayers.MUL;
 import static dev.reparo.passes.ncnn.NcnnLayers.divisorOf;
 import static dev.reparo.passes.ncnn.NcnnLayers.floatParam;
+import static dev.reparo.passes.ncnn.NcnnLayers.forEachGatedProduct;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
-import static dev.reparo.passes.ncnn.NcnnLayers.isBinary;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 import static dev.reparo.passes.ncnn.NcnnLayers.near;
 import static dev.reparo.passes.ncnn.NcnnLayers.scalarOf;
@@ -15,7 +14,6 @@ import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassLog;
-import java.util.List;
 
 /**
  * Makes HardSwish spelled with primitives one HardSwish layer (ncnn's {@code x * clamp(alpha x +
@@ -44,16 +42,7 @@ public final class FuseHardSwish implements GraphPass {
 
   @Override
   public void run(Graph graph, PassLog log) {
-    for (Node mul : List.copyOf(graph.nodes())) {
-      if (!isBinary(mul, MUL) || !graph.nodes().contains(mul)) {
-        continue;
-      }
-      for (int i = 0; i < 2; i++) {
-        if (fuse(graph, log, mul, graph.producer(mul.input(i)), mul.input(1 - i))) {
-          break;
-        }
-      }
-    }
+    forEachGatedProduct(graph, (mul, gate, x) -> fuse(graph, log, mul, gate, x));
   }
 
   /** Tries {@code mul = gate * x} with {@code gate} the hard sigmoid; true if the site was handled. */

@@ -1,8 +1,7 @@
 package dev.reparo.passes.ncnn;
 
-import static dev.reparo.passes.ncnn.NcnnLayers.MUL;
+import static dev.reparo.passes.ncnn.NcnnLayers.forEachGatedProduct;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
-import static dev.reparo.passes.ncnn.NcnnLayers.isBinary;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
@@ -10,7 +9,6 @@ import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassLog;
-import java.util.List;
 
 /**
  * Makes Mish one Mish layer: below opset 18 PyTorch exports {@code nn.Mish} as {@code x *
@@ -27,27 +25,20 @@ public final class FuseMish implements GraphPass {
 
   @Override
   public void run(Graph graph, PassLog log) {
-    for (Node mul : List.copyOf(graph.nodes())) {
-      if (!isBinary(mul, MUL)) {
-        continue;
+    forEachGatedProduct(graph, (mul, tanh, x) -> {
+      Node softplus = is(tanh, "TanH") ? graph.producer(tanh.input(0)) : null;
+      if (!is(softplus, "Softplus") || !softplus.input(0).equals(x)) {
+        return false;
       }
-      for (int i = 0; i < 2; i++) {
-        Node tanh = graph.producer(mul.input(i));
-        Node softplus = is(tanh, "TanH") ? graph.producer(tanh.input(0)) : null;
-        String x = mul.input(1 - i);
-        if (!is(softplus, "Softplus") || !softplus.input(0).equals(x)) {
-          continue;
-        }
-        if (soleConsumer(graph, tanh.output(0)) != mul || soleConsumer(graph, softplus.output(0)) != tanh) {
-          log.refused(mul.name(), "the tanh(softplus(x)) of its Mish is read elsewhere too");
-          break;
-        }
-        graph.replaceNode(mul, layer("Mish", mul.name()).inputs(x).outputs(mul.output(0)).build());
-        graph.removeNode(tanh);
-        graph.removeNode(softplus);
-        log.rewrote(mul.name());
-        break;
+      if (soleConsumer(graph, tanh.output(0)) != mul || soleConsumer(graph, softplus.output(0)) != tanh) {
+        log.refused(mul.name(), "the tanh(softplus(x)) of its Mish is read elsewhere too");
+        return true;
       }
-    }
+      graph.replaceNode(mul, layer("Mish", mul.name()).inputs(x).outputs(mul.output(0)).build());
+      graph.removeNode(tanh);
+      graph.removeNode(softplus);
+      log.rewrote(mul.name());
+      return true;
+    });
   }
 }

@@ -71,6 +71,29 @@ final class NcnnLayers {
     return Math.abs(a - b) <= 1e-6f * Math.max(Math.abs(a), Math.abs(b));
   }
 
+  /** A visitor of {@code mul = x * gate}; returns true when it handled the site. */
+  interface GatedProduct {
+    boolean visit(Node mul, Node gate, String x);
+  }
+
+  /**
+   * Calls {@code visitor} for every {@code BinaryOp(mul)} of two blobs still in the graph, once per
+   * operand order (the gate is the producer of one operand, possibly null, x the other), until it
+   * returns true: the shape of SiLU, Mish and HardSwish.
+   */
+  static void forEachGatedProduct(Graph graph, GatedProduct visitor) {
+    for (Node mul : List.copyOf(graph.nodes())) {
+      if (!isBinary(mul, MUL) || !graph.nodes().contains(mul)) {
+        continue;
+      }
+      for (int i = 0; i < 2; i++) {
+        if (visitor.visit(mul, graph.producer(mul.input(i)), mul.input(1 - i))) {
+          break;
+        }
+      }
+    }
+  }
+
   /** The single node reading {@code value}, or null if none or several do or it is a graph output. */
   static Node soleConsumer(Graph g, String value) {
     if (g.outputs().stream().anyMatch(o -> o.name().equals(value))) {
