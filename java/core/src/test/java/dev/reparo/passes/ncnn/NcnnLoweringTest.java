@@ -63,6 +63,20 @@ class NcnnLoweringTest {
   }
 
   @Test
+  void cropsTilingTheLastAxisBecomeOneSliceWithoutASplit() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("head", 16, 1, 2, 4, 11);
+    String xy = b.op("Slice", "x", b.ints(0), b.ints(2), b.ints(3));
+    String wh = b.op("Slice", "x", b.ints(2), b.ints(4), b.ints(-1));
+    String cls = b.op("Slice", "x", b.ints(4), b.ints(Long.MAX_VALUE), b.ints(3));
+    Graph g = b.output(b.op("Relu", xy), b.op("Sigmoid", wh), b.op("Relu", cls));
+    NcnnLowering.lower(g);
+    assertEquals(Map.of("ReLU", 2, "Sigmoid", 1, "Slice", 1), layerCounts(g));
+    Node slice = only(g, "Slice");
+    assertArrayEquals(new long[] {2, 2, 7}, slice.attrInts("0"));
+    assertEquals(2, slice.attrInt("1", -1), "NCHW axis 3 is ncnn axis 2 (w)");
+  }
+
+  @Test
   void siluBecomesSwishAndIsNotFoldedIntoTheConvolution() {
     OnnxGraphBuilder b = new OnnxGraphBuilder("silu", 3, 1, 3, 5, 5);
     Graph g = b.output(b.silu(b.conv("x", 3, 4, 3, 1, 1, 1)));
