@@ -40,10 +40,11 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     add("BatchNormalization", 5, 5, 1, 5, Map.of("epsilon", FLOAT, "momentum", FLOAT,
         "training_mode", INT, "spatial", INT, "is_test", INT));
     for (String op : List.of("Relu", "Sigmoid", "HardSwish", "Identity", "Tanh", "Exp", "Floor",
-        "Ceil")) {
+        "Ceil", "Softplus", "Mish", "Erf")) {
       add(op, 1, 1, 1, 1, none);
     }
     add("LeakyRelu", 1, 1, 1, 1, Map.of("alpha", FLOAT));
+    add("Gelu", 1, 1, 1, 1, Map.of("approximate", STRING));
     add("HardSigmoid", 1, 1, 1, 1, Map.of("alpha", FLOAT, "beta", FLOAT));
     add("Clip", 1, 3, 1, 1, Map.of("min", FLOAT, "max", FLOAT));
     add("Softmax", 1, 1, 1, 1, Map.of("axis", INT));
@@ -103,7 +104,7 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     addNcnn("BinaryOp", 1, 2, 1, 1);
     for (String layer : List.of("ShuffleChannel", "Swish", "Sigmoid", "ReLU", "Clip", "HardSwish",
         "HardSigmoid", "Mish", "TanH", "Reshape", "Permute", "Crop", "Pooling", "Interp", "Softmax",
-        "Flatten")) {
+        "Flatten", "Softplus", "GELU", "Erf")) {
       addNcnn(layer, 1, 1, 1, 1);
     }
   }

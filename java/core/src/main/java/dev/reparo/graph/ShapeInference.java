@@ -178,7 +178,8 @@ public final class ShapeInference {
         return one(n, conv(n));
       case "BatchNormalization":
         return batchNorm(n);
-      case "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Clip", "Tanh", "Exp":
+      case "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Clip", "Tanh", "Exp", "Softplus",
+          "Mish", "Erf", "Gelu":
         return one(n, shapeOf(n, 0));
       case "Identity":
         copyKnown(n, 0, null);

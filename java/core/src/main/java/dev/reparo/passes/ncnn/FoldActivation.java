@@ -11,6 +11,7 @@ import dev.reparo.graph.Node;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassLog;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Folds an activation into the Convolution, ConvolutionDepthWise or InnerProduct before it, as
@@ -19,7 +20,12 @@ import java.util.List;
  *
  * <p>Pattern: a producer without an activation whose output only the activation layer reads (and
  * that is no graph output). Rewrite: the producer with params 9/10, writing the activation's
- * output. Swish has no activation type in ncnn and stays a layer. Stateless and thread-safe.
+ * output. Refused, with the reason: a producer whose output an activation reads along with other
+ * layers or that is a graph output (the unactivated values are needed too).
+ *
+ * <p>Swish (SiLU) is not among ncnn's activation types 0 to 6, so the Swish layer of {@link
+ * FuseSwish} stays a separate layer after its convolution; so do HardSigmoid, TanH and GELU, which
+ * ncnn cannot fold either. Stateless and thread-safe.
  */
 public final class FoldActivation implements GraphPass {
   @Override
@@ -37,6 +43,7 @@ public final class FoldActivation implements GraphPass {
       }
       Node act = soleConsumer(graph, producer.output(0));
       if (act == null) {
+        refuseShared(graph, log, producer);
         continue;
       }
       Node folded;
@@ -55,11 +62,25 @@ public final class FoldActivation implements GraphPass {
         folded = producer.withAttribute(Attribute.of("9", 6L)).withAttribute(Attribute.floats("10",
             floatParam(act, 0, 0.2f), floatParam(act, 1, 0.5f)));
       } else {
-        continue;
+        continue; // not an ncnn activation_type: Swish among others (see the class comment)
       }
       graph.replaceNode(producer, folded.withOutputs(act.outputs()));
       graph.removeNode(act);
       log.rewrote(producer.name());
+    }
+  }
+
+  /** Logs why an activation reading {@code producer}'s output along with other readers stays a layer. */
+  private static void refuseShared(Graph graph, PassLog log, Node producer) {
+    String out = producer.output(0);
+    List<Node> readers = graph.consumers(out);
+    for (Node r : readers) {
+      if (Set.of("ReLU", "Clip", "Sigmoid", "Mish", "HardSwish").contains(r.opType()) && is(r, r.opType())) {
+        boolean isOutput = graph.outputs().stream().anyMatch(o -> o.name().equals(out));
+        log.refused(producer.name(), r.opType() + " '" + r.name() + "' stays a layer: the output it reads is "
+            + (isOutput ? "a graph output" : "read by " + readers.size() + " layers"));
+        return;
+      }
     }
   }
 }

@@ -1,6 +1,9 @@
 package dev.reparo.passes.ncnn;
 
+import static dev.reparo.passes.ncnn.NcnnLayers.ADD;
+import static dev.reparo.passes.ncnn.NcnnLayers.MUL;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
+import static dev.reparo.passes.ncnn.NcnnLayers.isBinary;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 import static dev.reparo.passes.ncnn.NcnnLayers.param;
 import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
@@ -22,9 +25,6 @@ import java.util.List;
  * thread-safe.
  */
 public final class FuseScale implements GraphPass {
-  private static final int MUL = 2;
-  private static final int ADD = 0;
-
   @Override
   public String name() {
     return "ncnn-scale";
@@ -66,10 +66,6 @@ public final class FuseScale implements GraphPass {
       removeIfUnused(graph, scaleData);
       log.rewrote(mul.name());
     }
-  }
-
-  private static boolean isBinary(Node n, int op) {
-    return is(n, "BinaryOp") && param(n, 0, 0) == op && param(n, 1, 0) == 0 && n.inputs().size() == 2;
   }
 
   /** Which operand (0 or 1) is a c=C, h=1, w=1 MemoryData with C > 1, or -1. */

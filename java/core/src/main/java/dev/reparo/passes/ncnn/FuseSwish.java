@@ -1,15 +1,13 @@
 package dev.reparo.passes.ncnn;
 
+import static dev.reparo.passes.ncnn.NcnnLayers.forEachGatedProduct;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
-import static dev.reparo.passes.ncnn.NcnnLayers.param;
 import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
 import dev.reparo.graph.Graph;
-import dev.reparo.graph.Node;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassLog;
-import java.util.List;
 
 /**
  * Makes SiLU one Swish layer. Pattern: {@code BinaryOp(mul)(x, Sigmoid(x))} in either operand
@@ -23,25 +21,18 @@ public final class FuseSwish implements GraphPass {
 
   @Override
   public void run(Graph graph, PassLog log) {
-    for (Node mul : List.copyOf(graph.nodes())) {
-      if (!is(mul, "BinaryOp") || param(mul, 0, 0) != 2 || param(mul, 1, 0) != 0
-          || mul.inputs().size() != 2) {
-        continue;
+    forEachGatedProduct(graph, (mul, sigmoid, x) -> {
+      if (!is(sigmoid, "Sigmoid") || !sigmoid.input(0).equals(x)) {
+        return false;
       }
-      for (int i = 0; i < 2; i++) {
-        Node sigmoid = graph.producer(mul.input(i));
-        String x = mul.input(1 - i);
-        if (is(sigmoid, "Sigmoid") && sigmoid.input(0).equals(x)) {
-          if (soleConsumer(graph, sigmoid.output(0)) != mul) {
-            log.refused(mul.name(), "the sigmoid of its SiLU is read elsewhere too");
-            break;
-          }
-          graph.replaceNode(mul, layer("Swish", mul.name()).inputs(x).outputs(mul.output(0)).build());
-          graph.removeNode(sigmoid);
-          log.rewrote(mul.name());
-          break;
-        }
+      if (soleConsumer(graph, sigmoid.output(0)) != mul) {
+        log.refused(mul.name(), "the sigmoid of its SiLU is read elsewhere too");
+        return true;
       }
-    }
+      graph.replaceNode(mul, layer("Swish", mul.name()).inputs(x).outputs(mul.output(0)).build());
+      graph.removeNode(sigmoid);
+      log.rewrote(mul.name());
+      return true;
+    });
   }
 }

@@ -290,6 +290,11 @@ public final class LowerToNcnn implements GraphPass {
         case "Relu" -> unary(n, "ReLU");
         case "Sigmoid" -> unary(n, "Sigmoid");
         case "Tanh" -> unary(n, "TanH");
+        case "Softplus" -> unary(n, "Softplus");
+        case "Mish" -> unary(n, "Mish");
+        case "Erf" -> unary(n, "Erf");
+        case "Gelu" -> emit(layer("GELU", layerName(n)).inputs(blob(n, 0)).outputs(n.output(0))
+            .intAttr("0", n.attrString("approximate", "none").equals("tanh") ? 1 : 0).build());
         case "LeakyRelu" -> emit(layer("ReLU", layerName(n)).inputs(blob(n, 0)).outputs(n.output(0))
             .floatAttr("0", n.attrFloat("alpha", 0.01f)).build());
         case "HardSwish" -> emit(layer("HardSwish", layerName(n)).inputs(blob(n, 0)).outputs(n.output(0))
@@ -326,7 +331,8 @@ public final class LowerToNcnn implements GraphPass {
           g.putInitializer(n.output(0), v.asTensor());
         }
         default -> throw new UnsupportedOpException(n, NCNN, "no ncnn layer computes it here"
-            + " (Reparo lowers Conv, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, HardSwish,"
+            + " (Reparo lowers Conv, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Mish,"
+            + " Erf, Gelu, HardSwish,"
             + " HardSigmoid, Clip, Identity, Add, Sub, Mul, Div, Pow, Concat, Split, Slice, Reshape,"
             + " Squeeze, Unsqueeze, Flatten, Transpose, MaxPool, AveragePool, GlobalAveragePool,"
             + " GlobalMaxPool, Resize, Upsample, Gemm, MatMul, Softmax and constant shape arithmetic)");

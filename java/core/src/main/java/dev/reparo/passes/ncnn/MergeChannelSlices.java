@@ -17,12 +17,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Recognises a channel split and makes it one Slice layer.
+ * Recognises a split along one axis and makes it one Slice layer.
  *
- * <p>Pattern (PyTorch's {@code x.chunk(2, dim=1)} exported as two Slices): two or more channel
- * Crops ({@code axes=[0]}) of one blob whose ranges tile its channels {@code [0, C)} exactly.
- * Rewrite: {@code Slice(slices=[sizes], axis=0)} with one top per crop, in channel order.
- * Stateless and thread-safe.
+ * <p>Pattern: two or more Crops of one blob along the same single axis whose ranges tile that axis
+ * {@code [0, n)} exactly: PyTorch's {@code x.chunk(2, dim=1)} exported as two Slices (channels), or
+ * a decoded YOLO head taking xy, wh and the scores from the last axis (as pnnx also merges them).
+ * Rewrite: {@code Slice(slices=[sizes], axis)} with one top per crop, in axis order; the blob then
+ * needs no Split for the crops. Stateless and thread-safe.
  */
 public final class MergeChannelSlices implements GraphPass {
   @Override
@@ -32,25 +33,27 @@ public final class MergeChannelSlices implements GraphPass {
 
   @Override
   public void run(Graph graph, PassLog log) {
-    Map<String, List<Node>> cropsBySource = new LinkedHashMap<>();
+    Map<List<Object>, List<Node>> cropsBySourceAndAxis = new LinkedHashMap<>();
     for (Node n : graph.nodes()) {
       long[] axes = is(n, "Crop") ? intsParam(n, 11) : null;
-      if (axes != null && axes.length == 1 && axes[0] == 0) {
-        cropsBySource.computeIfAbsent(n.input(0), k -> new ArrayList<>()).add(n);
+      if (axes != null && axes.length == 1 && axes[0] >= 0) {
+        cropsBySourceAndAxis.computeIfAbsent(List.of(n.input(0), axes[0]), k -> new ArrayList<>()).add(n);
       }
     }
-    for (Map.Entry<String, List<Node>> e : cropsBySource.entrySet()) {
+    for (Map.Entry<List<Object>, List<Node>> e : cropsBySourceAndAxis.entrySet()) {
       List<Node> crops = new ArrayList<>(e.getValue());
       if (crops.size() < 2) {
         continue;
       }
-      ValueInfo info = graph.valueInfo(e.getKey());
+      String source = (String) e.getKey().get(0);
+      int axis = Math.toIntExact((Long) e.getKey().get(1));
+      ValueInfo info = graph.valueInfo(source);
       Shape s = info == null ? Shape.unknown() : info.shape();
-      if (!s.hasRank() || s.rank() < 2 || !s.dim(1).isKnown()) {
-        log.refused(crops.get(0).name(), "the channel count of '" + e.getKey() + "' is unknown");
+      if (!s.hasRank() || s.rank() < axis + 2 || !s.dim(axis + 1).isKnown()) {
+        log.refused(crops.get(0).name(), "the extent of axis " + axis + " of '" + source + "' is unknown");
         continue;
       }
-      long channels = s.dim(1).value();
+      long channels = s.dim(axis + 1).value();
       crops.sort(Comparator.comparingLong(c -> intsParam(c, 9)[0]));
       long next = 0;
       long[] sizes = new long[crops.size()];
@@ -61,14 +64,14 @@ public final class MergeChannelSlices implements GraphPass {
         next = start == next ? end : -1;
       }
       if (next != channels) {
-        log.refused(crops.get(0).name(), "the crops of '" + e.getKey() + "' do not tile its "
-            + channels + " channels");
+        log.refused(crops.get(0).name(), "the crops of '" + source + "' do not tile the " + channels
+            + " of its axis " + axis);
         continue;
       }
       List<String> tops = crops.stream().map(c -> c.output(0)).toList();
       Node first = crops.stream().min(Comparator.comparingInt(c -> graph.nodes().indexOf(c))).orElseThrow();
-      Node slice = layer("Slice", first.name()).inputs(e.getKey()).outputs(tops.toArray(String[]::new))
-          .intsAttr("0", sizes).intAttr("1", 0).build();
+      Node slice = layer("Slice", first.name()).inputs(source).outputs(tops.toArray(String[]::new))
+          .intsAttr("0", sizes).intAttr("1", axis).build();
       graph.replaceNode(first, slice);
       for (Node c : crops) {
         if (c != first) {

@@ -8,8 +8,11 @@ import java.util.List;
 /**
  * The ncnn lowering pipeline, in order: {@link LowerToNcnn} (every ONNX node to its ncnn layer),
  * then the ncnn-level rewrites {@link FuseChannelShuffle}, {@link MergeChannelSlices}, {@link
- * FuseScale}, {@link FuseSwish} (before activation folding, so a SiLU's sigmoid is not folded into
- * its convolution), {@link FoldActivation}, and last {@link SplitSharedBlobs}. Run it on a deploy
+ * FuseScale}, the activation chains {@link FuseHardSigmoid}, {@link FuseHardSwish}, {@link
+ * FuseMish}, {@link FuseGelu} and {@link FuseSwish} (before activation folding, so that a chain's
+ * sigmoid or clip is not folded into its convolution and the fused activation can be), {@link
+ * FoldActivation}, and last {@link SplitSharedBlobs} (after the fusions, so that an input a fused
+ * chain read twice gets no Split). Run it on a deploy
  * graph (after re-parameterization and Conv+BN fusion); the result is what {@code NcnnWriter}
  * writes. Stateless and thread-safe.
  */
@@ -19,7 +22,8 @@ public final class NcnnLowering {
   /** The passes, in the order they must run. */
   public static List<GraphPass> passes() {
     return List.of(new LowerToNcnn(), new FuseChannelShuffle(), new MergeChannelSlices(),
-        new FuseScale(), new FuseSwish(), new FoldActivation(), new SplitSharedBlobs());
+        new FuseScale(), new FuseHardSigmoid(), new FuseHardSwish(), new FuseMish(), new FuseGelu(),
+        new FuseSwish(), new FoldActivation(), new SplitSharedBlobs());
   }
 
   /**

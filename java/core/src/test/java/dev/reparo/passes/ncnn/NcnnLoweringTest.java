@@ -63,12 +63,128 @@ class NcnnLoweringTest {
   }
 
   @Test
+  void cropsTilingTheLastAxisBecomeOneSliceWithoutASplit() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("head", 16, 1, 2, 4, 11);
+    String xy = b.op("Slice", "x", b.ints(0), b.ints(2), b.ints(3));
+    String wh = b.op("Slice", "x", b.ints(2), b.ints(4), b.ints(-1));
+    String cls = b.op("Slice", "x", b.ints(4), b.ints(Long.MAX_VALUE), b.ints(3));
+    Graph g = b.output(b.op("Relu", xy), b.op("Sigmoid", wh), b.op("Relu", cls));
+    NcnnLowering.lower(g);
+    assertEquals(Map.of("ReLU", 2, "Sigmoid", 1, "Slice", 1), layerCounts(g));
+    Node slice = only(g, "Slice");
+    assertArrayEquals(new long[] {2, 2, 7}, slice.attrInts("0"));
+    assertEquals(2, slice.attrInt("1", -1), "NCHW axis 3 is ncnn axis 2 (w)");
+  }
+
+  @Test
   void siluBecomesSwishAndIsNotFoldedIntoTheConvolution() {
     OnnxGraphBuilder b = new OnnxGraphBuilder("silu", 3, 1, 3, 5, 5);
     Graph g = b.output(b.silu(b.conv("x", 3, 4, 3, 1, 1, 1)));
     NcnnLowering.lower(g);
     assertEquals(Map.of("Convolution", 1, "Swish", 1), layerCounts(g));
     assertEquals(0, only(g, "Convolution").attrInt("9", 0));
+  }
+
+  private static String scalar(OnnxGraphBuilder b, float v) {
+    return b.weight(new float[] {v}, 1);
+  }
+
+  /** x * relu6(x + 3) / 6, PyTorch's hard swish written out by hand. */
+  private static String relu6HardSwish(OnnxGraphBuilder b, String x) {
+    String relu6 = b.op("Clip", b.op("Add", x, scalar(b, 3)), scalar(b, 0), scalar(b, 6));
+    return b.op("Div", b.op("Mul", x, relu6), scalar(b, 6));
+  }
+
+  @Test
+  void hardSigmoidTimesItsInputBecomesAHardSwishFoldedIntoTheConvolution() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("hswish", 8, 1, 3, 5, 5);
+    String c = b.conv("x", 3, 4, 3, 1, 1, 1);
+    String hs = b.node(Node.builder("HardSigmoid").inputs(c).floatAttr("alpha", 1f / 6).floatAttr("beta", 0.5f));
+    Graph g = b.output(b.op("Mul", hs, c));
+    PassManager.Report report = NcnnLowering.lower(g);
+    assertEquals(Map.of("Convolution", 1), layerCounts(g), report.format());
+    Node conv = only(g, "Convolution");
+    assertEquals(6, conv.attrInt("9", 0), "HardSwish is activation_type 6");
+    assertArrayEquals(new float[] {1f / 6, 0.5f}, conv.attrFloats("10"));
+  }
+
+  @Test
+  void relu6SpellingOfHardSwishBecomesOneHardSwishWithoutASplit() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("relu6", 9, 1, 3, 5, 5);
+    Graph g = b.output(relu6HardSwish(b, b.op("Relu", "x")));
+    NcnnLowering.lower(g);
+    assertEquals(Map.of("HardSwish", 1, "ReLU", 1), layerCounts(g), "the ReLU's output is read once now");
+    Node hs = only(g, "HardSwish");
+    assertEquals(1f / 6, hs.attrFloat("0", 0), 1e-7);
+    assertEquals(0.5f, hs.attrFloat("1", 0), 1e-7);
+  }
+
+  @Test
+  void relu6DividedInsideBecomesHardSigmoidThenHardSwish() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("relu6in", 10, 1, 3, 5, 5);
+    String c = b.conv("x", 3, 4, 1, 1, 0, 1);
+    String gate = b.op("Mul", b.op("Clip", b.op("Add", scalar(b, 2), c), scalar(b, 0), scalar(b, 4)), scalar(b, 0.25f));
+    Graph g = b.output(b.op("Mul", c, gate));
+    NcnnLowering.lower(g);
+    Node conv = only(g, "Convolution");
+    assertEquals(Map.of("Convolution", 1), layerCounts(g));
+    assertArrayEquals(new float[] {0.25f, 0.5f}, conv.attrFloats("10"), "relu4(x + 2) / 4 is alpha 1/4, beta 1/2");
+  }
+
+  @Test
+  void relu6WithoutTheDivisionIsNoHardSwish() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("relu6only", 11, 1, 3, 5, 5);
+    String relu6 = b.op("Clip", b.op("Add", "x", scalar(b, 3)), scalar(b, 0), scalar(b, 6));
+    Graph g = b.output(b.op("Mul", "x", relu6));
+    NcnnLowering.lower(g);
+    assertEquals(Map.of("BinaryOp", 2, "Clip", 1, "Split", 1), layerCounts(g));
+  }
+
+  @Test
+  void hardSigmoidReadElsewhereIsRefusedWithTheReason() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("shared-hs", 12, 1, 3, 5, 5);
+    String hs = b.op("HardSigmoid", "x");
+    Graph g = b.output(b.op("Add", b.op("Mul", "x", hs), hs));
+    PassManager.Report report = NcnnLowering.lower(g);
+    assertEquals(Map.of("BinaryOp", 1, "Eltwise", 1, "HardSigmoid", 1, "Split", 2), layerCounts(g));
+    List<String> refused = report.passes().stream().filter(p -> p.pass().equals("ncnn-hardswish")).findFirst()
+        .orElseThrow().refused();
+    assertEquals(1, refused.size(), report.format());
+    assertTrue(refused.get(0).contains("read elsewhere"), refused.get(0));
+  }
+
+  @Test
+  void mishChainBecomesMishFoldedIntoTheConvolution() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("mish", 13, 1, 3, 5, 5);
+    String c = b.conv("x", 3, 4, 3, 1, 1, 1);
+    Graph g = b.output(b.op("Mul", c, b.op("Tanh", b.op("Softplus", c))));
+    NcnnLowering.lower(g);
+    assertEquals(Map.of("Convolution", 1), layerCounts(g));
+    assertEquals(5, only(g, "Convolution").attrInt("9", 0), "Mish is activation_type 5");
+  }
+
+  @Test
+  void erfGeluBecomesOneGeluLayerAfterTheConvolution() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("gelu", 14, 1, 3, 5, 5);
+    String c = b.conv("x", 3, 4, 3, 1, 1, 1);
+    String erf = b.op("Add", b.op("Erf", b.op("Div", c, scalar(b, (float) Math.sqrt(2)))), scalar(b, 1));
+    Graph g = b.output(b.op("Mul", b.op("Mul", c, erf), scalar(b, 0.5f)));
+    NcnnLowering.lower(g);
+    assertEquals(Map.of("Convolution", 1, "GELU", 1), layerCounts(g), "ncnn has no GELU activation_type");
+    assertEquals(0, only(g, "GELU").attrInt("0", -1), "exact, not fast_gelu");
+  }
+
+  @Test
+  void activationReadWithOtherLayersIsNotFoldedAndSaysWhy() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("shared-relu", 15, 1, 3, 5, 5);
+    String c = b.conv("x", 3, 4, 3, 1, 1, 1);
+    Graph g = b.output(b.op("Add", b.op("Relu", c), c));
+    PassManager.Report report = NcnnLowering.lower(g);
+    assertEquals(0, only(g, "Convolution").attrInt("9", 0));
+    List<String> refused = report.passes().stream().filter(p -> p.pass().equals("ncnn-fold-activation"))
+        .findFirst().orElseThrow().refused();
+    assertEquals(1, refused.size(), report.format());
+    assertTrue(refused.get(0).contains("read by 2 layers"), refused.get(0));
   }
 
   @Test
