@@ -59,7 +59,7 @@ final class SparkDetectCommand implements Callable<Integer> {
   String sharedModel;
 
   @Option(names = {"-s", "--source"}, required = true, paramLabel = "DIR|GLOB",
-      description = "a directory of images (" + "jpg, png, bmp, gif, webp, tif), one image, or a glob such as 'photos/*/*.jpg'; any Hadoop file system URI")
+      description = "a directory of images (" + "jpg, png, bmp, gif, tif), one image, or a glob such as 'photos/*/*.jpg'; any Hadoop file system URI")
   String source;
 
   @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR",

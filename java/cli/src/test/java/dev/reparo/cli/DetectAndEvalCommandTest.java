@@ -117,4 +117,14 @@ class DetectAndEvalCommandTest {
     assertTrue(r.out().contains("detections in 2 images (1 unreadable skipped)"), r.out());
     assertTrue(Files.exists(dir.resolve("dets.json")));
   }
+
+  /** WebP is not read (no fuzz-proof reader): a folder of .webp files holds no images for detect. */
+  @Test
+  void webpFilesAreNotTakenForImages(@TempDir Path dir) throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    Files.write(images.resolve("a.webp"), new byte[] {'R', 'I', 'F', 'F'});
+    ReparoCliTest.Result r = detect(images, dir);
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.err().contains("no images (") && !r.err().contains(".webp"), r.err());
+  }
 }

@@ -160,29 +160,4 @@ class ImageLoaderTest {
     assertTrue(e.getMessage().startsWith("cut.png: cannot"), e.getMessage());
   }
 
-  /**
-   * WebP, which detect lists among its image extensions, decodes (TwelveMonkeys' reader): lossless
-   * (VP8L) exactly, lossy (VP8) within its compression error. The files were made by cwebp from a
-   * 24x16 picture, left half (220, 30, 30), right half (30, 30, 220).
-   */
-  @Test
-  void decodesLosslessAndLossyWebp() throws IOException {
-    for (String name : new String[] {"halves-lossless.webp", "halves-lossy.webp"}) {
-      byte[] bytes;
-      try (var in = ImageLoaderTest.class.getResourceAsStream(name)) {
-        bytes = in.readAllBytes();
-      }
-      BufferedImage img = ImageLoader.toBgr(ImageLoader.read(bytes, name));
-      assertEquals(24, img.getWidth(), name);
-      assertEquals(16, img.getHeight(), name);
-      int tolerance = name.contains("lossless") ? 0 : 12;
-      for (int[] p : new int[][] {{3, 8, 220, 30, 30}, {20, 8, 30, 30, 220}}) {
-        Color c = new Color(img.getRGB(p[0], p[1]));
-        String what = name + " at " + p[0] + "," + p[1] + ": " + c;
-        assertEquals(p[2], c.getRed(), tolerance, what);
-        assertEquals(p[3], c.getGreen(), tolerance, what);
-        assertEquals(p[4], c.getBlue(), tolerance, what);
-      }
-    }
-  }
 }

@@ -31,7 +31,7 @@ public final class SparkDetectJob {
   /** Image file names the directory source picks up (the CLI's own list, both cases). */
   /** The master when neither the request nor spark-submit names one. */
   public static final String DEFAULT_MASTER = "local[2]";
-  static final String IMAGE_GLOB = "*.{jpg,jpeg,png,bmp,gif,webp,tif,tiff,JPG,JPEG,PNG,BMP,GIF,WEBP,TIF,TIFF}";
+  static final String IMAGE_GLOB = "*.{jpg,jpeg,png,bmp,gif,tif,tiff,JPG,JPEG,PNG,BMP,GIF,TIF,TIFF}";
 
   /**
    * Told how many images are done: from Spark's listener thread after each task, and once more
