@@ -179,8 +179,9 @@ public final class AutoBackendSelector {
     Candidate best = null;
     LoadedModel bestLoaded = null;
     long bestMedian = Long.MAX_VALUE;
+    java.util.Set<Backend> broken = new java.util.HashSet<>();
     for (Candidate c : probed) {
-      if (failed.stream().anyMatch(f -> f.startsWith(name(c.backend()) + " "))) {
+      if (broken.contains(c.backend())) {
         continue; // one failure per backend is enough
       }
       LoadedModel loaded = null;
@@ -198,6 +199,7 @@ public final class AutoBackendSelector {
           loaded = null;
         }
       } catch (RuntimeException e) {
+        broken.add(c.backend());
         failed.add(name(c.backend()) + " failed on this model: " + e.getMessage());
       } finally {
         if (loaded != null) {
