@@ -266,7 +266,7 @@ public final class MixedPrecisionSearch {
       int n = 0;
       for (int i = 0; i < got.size(); i++) {
         for (int o = 0; o < got.get(i).size(); o++) {
-          sum += NcnnCalibrator.cosine(got.get(i).get(o), reference.get(i).get(o));
+          sum += dev.reparo.quant.Cosine.similarity(got.get(i).get(o), reference.get(i).get(o));
           n++;
         }
       }

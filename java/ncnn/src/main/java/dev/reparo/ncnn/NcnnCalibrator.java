@@ -222,22 +222,6 @@ public final class NcnnCalibrator {
     }
   }
 
-  /** Cosine similarity; 1 when both are zero. */
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    if (na == 0 && nb == 0) {
-      return 1;
-    }
-    return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-  }
-
   /** One calibration's state; its passes fan images out to workers. */
   private static final class Run {
     final NcnnModel net;
@@ -426,7 +410,7 @@ public final class NcnnCalibrator {
             for (int c = 0; c < nets[l].length; c++) {
               try (NcnnSession p = nets[l][c].newSession()) {
                 p.input(nets[l][c].inputNames().get(0), in);
-                cos[l][c] = cosine(p.extract(nets[l][c].outputNames().get(0)).data(), want);
+                cos[l][c] = dev.reparo.quant.Cosine.similarity(p.extract(nets[l][c].outputNames().get(0)).data(), want);
               }
             }
           }

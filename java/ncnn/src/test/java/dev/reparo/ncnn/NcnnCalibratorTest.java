@@ -86,7 +86,7 @@ class NcnnCalibratorTest {
   }
 
   static double cosine(float[] a, float[] b) {
-    return NcnnCalibrator.cosine(a, b);
+    return dev.reparo.quant.Cosine.similarity(a, b);
   }
 
   /** The worst head cosine of int8 vs FP32 over the held-out images, and the Q/DQ ONNX one. */

@@ -35,14 +35,6 @@ class Int8FixtureTest {
   }
 
   static double cosine(float[] a, float[] b) {
-    double ab = 0;
-    double aa = 0;
-    double bb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ab += (double) a[i] * b[i];
-      aa += (double) a[i] * a[i];
-      bb += (double) b[i] * b[i];
-    }
-    return ab / Math.sqrt(aa * bb);
+    return dev.reparo.quant.Cosine.similarity(a, b);
   }
 }
