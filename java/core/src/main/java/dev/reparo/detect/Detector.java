@@ -21,7 +21,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -46,7 +48,11 @@ public final class Detector implements AutoCloseable {
   private final LoadedModel loaded;
   private final String backendReason;
   private final int threads;
+  private static final System.Logger LOG = System.getLogger(Detector.class.getName());
+
   private final PostProcessor post;
+  private final String headReason;
+  private final List<String> headWarnings;
   private final boolean[] classMask;
   private final int inputWidth;
   private final int inputHeight;
@@ -55,8 +61,8 @@ public final class Detector implements AutoCloseable {
   private Detector(DeployedModel model, DetectorOptions options) {
     this.model = model;
     this.options = options;
-    this.metadata = ModelMetadata.parse(model.metadata(), options.metadataOverrides(),
-        model.sourceFile().isEmpty() ? model.dir().toString() : model.sourceFile());
+    String source = model.sourceFile().isEmpty() ? model.dir().toString() : model.sourceFile();
+    ModelMetadata parsed = ModelMetadata.parse(model.metadata(), options.metadataOverrides(), source);
     long[] declared = model.inputShape();
     if (declared.length != 4 || declared[1] != 3) {
       throw new ModelFormatException(model.dir() + ": input '" + model.inputName() + "' has shape "
@@ -68,9 +74,19 @@ public final class Detector implements AutoCloseable {
       throw new InvalidInputException("model input is fixed at " + declared[3] + "x" + declared[2]
           + "; input size " + size + " cannot be used with it");
     }
-    this.inputHeight = size != 0 ? size : fixed ? (int) declared[2] : metadata.inputHeight();
-    this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : metadata.inputWidth();
-    this.post = new PostProcessor(metadata.head(), metadata.names());
+    this.inputHeight = size != 0 ? size : fixed ? (int) declared[2] : parsed.inputHeight();
+    this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : parsed.inputWidth();
+    Map<String, String> props = new HashMap<>(model.metadata());
+    props.putAll(options.metadataOverrides());
+    HeadResolver.Resolution head = HeadResolver.resolve(model.outputShapes(), parsed, props, options.head(),
+        inputHeight, inputWidth, source);
+    this.metadata = head.metadata().withInputSize(inputHeight, inputWidth);
+    this.headReason = head.reason();
+    this.headWarnings = head.warnings();
+    for (String w : headWarnings) {
+      LOG.log(System.Logger.Level.WARNING, source + ": " + w);
+    }
+    this.post = new PostProcessor(head.head(), metadata.names());
     this.classMask = options.classMask(metadata.names().size());
     if (options.backend() == DetectorOptions.Backend.AUTO || options.threads() == 0) {
       // AUTO, or threads(0): measured once per model and machine, then remembered.
@@ -118,6 +134,21 @@ public final class Detector implements AutoCloseable {
 
   public DetectorOptions options() {
     return options;
+  }
+
+  /** How this model's outputs are decoded. */
+  public DetectionHead head() {
+    return post.head();
+  }
+
+  /** Why this head: "requested", or the output shapes (and metadata) that chose it. */
+  public String headReason() {
+    return headReason;
+  }
+
+  /** What was assumed for metadata the model lacked (class names, anchors…); empty when nothing. */
+  public List<String> headWarnings() {
+    return headWarnings;
   }
 
   /** The backend running the model, e.g. "ncnn 1.0.20261020". */

@@ -24,6 +24,7 @@ public final class DetectorOptions {
   private final int[] classes;
   private final boolean fp16;
   private final Map<String, String> metadataOverrides;
+  private final HeadKind head;
 
   private DetectorOptions(Builder b) {
     backend = b.backend;
@@ -36,6 +37,7 @@ public final class DetectorOptions {
     classes = b.classes == null ? null : b.classes.clone();
     fp16 = b.fp16;
     metadataOverrides = Map.copyOf(b.metadataOverrides);
+    head = b.head;
   }
 
   public static DetectorOptions defaults() {
@@ -58,6 +60,7 @@ public final class DetectorOptions {
     b.classes = classes;
     b.fp16 = fp16;
     b.metadataOverrides.putAll(metadataOverrides);
+    b.head = head;
     return b;
   }
 
@@ -109,6 +112,11 @@ public final class DetectorOptions {
     return metadataOverrides;
   }
 
+  /** The head layout the user named, or null to choose from the model's outputs and metadata. */
+  public HeadKind head() {
+    return head;
+  }
+
   /** The class filter as a mask over {@code numClasses}, or null when every class is kept. */
   boolean[] classMask(int numClasses) {
     if (classes == null) {
@@ -129,7 +137,7 @@ public final class DetectorOptions {
   public String toString() {
     return "DetectorOptions[backend=" + backend + ", threads=" + threads + ", inputSize=" + inputSize + ", conf="
         + confThreshold + ", iou=" + iouThreshold + ", maxDet=" + maxDetections + ", agnostic=" + agnosticNms
-        + ", classes=" + Arrays.toString(classes) + ", fp16=" + fp16 + "]";
+        + ", classes=" + Arrays.toString(classes) + ", fp16=" + fp16 + (head == null ? "" : ", head=" + head.cliName()) + "]";
   }
 
   /** Builds {@link DetectorOptions}; each setter validates its argument. Not thread-safe. */
@@ -144,8 +152,15 @@ public final class DetectorOptions {
     private int[] classes;
     private boolean fp16;
     private final Map<String, String> metadataOverrides = new LinkedHashMap<>();
+    private HeadKind head;
 
     private Builder() {}
+
+    /** Decode the outputs as this head (null: choose from the output shapes and metadata). */
+    public Builder head(HeadKind kind) {
+      head = kind;
+      return this;
+    }
 
     public Builder backend(Backend b) {
       backend = java.util.Objects.requireNonNull(b, "backend");

@@ -22,14 +22,17 @@ import java.util.regex.Pattern;
  *   names           ["circle", "square", ...]   (also Ultralytics' {0: 'person', 1: 'bicycle'})
  *   strides         [8, 16, 32]
  *   anchors         [[10,13, 16,30, 33,23], ...]  or  [[[10,13],[16,30],[33,23]], ...]
- *   input_size      [320, 320]  (height, width)  or  320
+ *   input_size      [320, 320]  (height, width)  or  320; Ultralytics' "imgsz" is read too
  *   letterbox_fill  114                          (optional, default 114)
  *   normalization   {"scale": 0.003921568627451, "mean": [0, 0, 0], "std": [1, 1, 1], "color": "RGB"}
  *                   (optional, these defaults; input = (pixel·scale − mean) / std; "channels" may
  *                   stand for "color")
  * </pre>
  *
- * Immutable and thread-safe.
+ * Any of names, strides and anchors may be absent (empty here): {@link HeadResolver} infers what the
+ * model's head needs from its output shapes, and says what it assumed.
+ *
+ * <p>Immutable and thread-safe.
  */
 public record ModelMetadata(List<String> names, int[] strides, float[][][] anchors, int inputHeight, int inputWidth,
     float letterboxFill, float scale, float[] mean, float[] std, boolean rgb) {
@@ -39,6 +42,8 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
   public static final String INPUT_SIZE = "input_size";
   public static final String LETTERBOX_FILL = "letterbox_fill";
   public static final String NORMALIZATION = "normalization";
+  /** Ultralytics' key for the input size, {@code [h, w]}. */
+  public static final String ULTRALYTICS_IMGSZ = "imgsz";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern PY_DICT_ENTRY = Pattern.compile("(\\d+)\\s*:\\s*(['\"])(.*?)\\2");
@@ -72,9 +77,14 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
     return n;
   }
 
-  /** The detection head these facts describe. */
-  public YoloHead head() {
-    return YoloHead.of(names.size(), strides, anchors);
+  /** A copy with the head's facts as resolved from the model (names, strides, anchors). */
+  public ModelMetadata withHead(List<String> names, int[] strides, float[][][] anchors) {
+    return new ModelMetadata(names, strides, anchors, inputHeight, inputWidth, letterboxFill, scale, mean, std, rgb);
+  }
+
+  /** A copy for an input of {@code height}×{@code width} pixels. */
+  public ModelMetadata withInputSize(int height, int width) {
+    return new ModelMetadata(names, strides, anchors, height, width, letterboxFill, scale, mean, std, rgb);
   }
 
   /** Metadata as JSON values, keyed as in the class comment (the form {@link #parse} reads). */
@@ -103,12 +113,17 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
   public static ModelMetadata parse(Map<String, String> props, Map<String, String> overrides, String source) {
     Map<String, String> all = new LinkedHashMap<>(props);
     all.putAll(overrides);
-    List<String> names = parseNames(require(all, NAMES, source), source);
-    int[] strides = ints(json(all, STRIDES, source), STRIDES, source);
-    float[][][] anchors = parseAnchors(json(all, ANCHORS, source), strides.length, source);
-    int[] size = all.containsKey(INPUT_SIZE) ? ints(json(all, INPUT_SIZE, source), INPUT_SIZE, source) : new int[] {640};
+    List<String> names = all.containsKey(NAMES) ? parseNames(all.get(NAMES), source) : List.of();
+    int[] strides = all.containsKey(STRIDES) ? ints(json(all, STRIDES, source), STRIDES, source) : new int[0];
+    float[][][] anchors = new float[0][][];
+    if (all.containsKey(ANCHORS)) {
+      JsonNode a = json(all, ANCHORS, source);
+      anchors = parseAnchors(a, strides.length > 0 ? strides.length : a.size(), source);
+    }
+    String sizeKey = all.containsKey(INPUT_SIZE) || !all.containsKey(ULTRALYTICS_IMGSZ) ? INPUT_SIZE : ULTRALYTICS_IMGSZ;
+    int[] size = all.containsKey(sizeKey) ? ints(json(all, sizeKey, source), sizeKey, source) : new int[] {640};
     if (size.length == 0 || size.length > 2 || size[0] <= 0 || size[size.length - 1] <= 0) {
-      throw bad(source, INPUT_SIZE, "must be [height, width] or one positive size");
+      throw bad(source, sizeKey, "must be [height, width] or one positive size");
     }
     float fill = all.containsKey(LETTERBOX_FILL) ? (float) json(all, LETTERBOX_FILL, source).asDouble(114) : 114f;
     float scale = 1f / 255;

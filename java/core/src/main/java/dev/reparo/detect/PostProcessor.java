@@ -6,28 +6,32 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Head outputs → final detections: decode with the logit shortcut, class-aware NMS, then map boxes
- * from model-input pixels back to the original image. Immutable and thread-safe.
+ * Head outputs → final detections: decode (the head's job), class-aware NMS where the head needs
+ * it, then boxes from model-input pixels back to the original image. Immutable and thread-safe.
  */
 public final class PostProcessor {
   /** Candidates kept for NMS at most, highest scores first (bounds the worst case). */
   static final int MAX_NMS_CANDIDATES = 30_000;
 
-  private final YoloDecoder decoder;
+  private final DetectionHead head;
   private final List<String> labels;
 
   /** @param labels one per class, in class-id order */
-  public PostProcessor(YoloHead head, List<String> labels) {
+  public PostProcessor(DetectionHead head, List<String> labels) {
     if (labels.size() != head.numClasses()) {
       throw new InvalidInputException(
           "head has " + head.numClasses() + " classes but " + labels.size() + " labels were given");
     }
-    this.decoder = new YoloDecoder(head);
+    this.head = head;
     this.labels = List.copyOf(labels);
   }
 
+  public DetectionHead head() {
+    return head;
+  }
+
   /**
-   * @param outputs the raw per-scale outputs in head order, or a single decoded [1, N, 5+C] output
+   * @param outputs the model's outputs in order, as the head expects them
    * @param allowed class ids to keep, or null for all
    */
   public List<Detection> process(List<Tensor> outputs, Letterbox box, float conf, float iou, int maxDetections,
@@ -35,19 +39,24 @@ public final class PostProcessor {
     if (allowed != null && allowed.length != labels.size()) {
       throw new InvalidInputException("class filter has " + allowed.length + " entries, model has " + labels.size() + " classes");
     }
-    Candidates c = outputs.size() == 1 && outputs.get(0).rank() == 3
-        ? decoder.decodeDecoded(outputs.get(0), conf, allowed)
-        : decoder.decodeRaw(outputs, conf, allowed);
+    Candidates c = head.decode(outputs, conf, allowed);
     if (c.size() > MAX_NMS_CANDIDATES) {
       c = topScores(c, MAX_NMS_CANDIDATES);
     }
-    int[] kept = Nms.run(c, iou, maxDetections, agnostic);
+    int[] kept = head.needsNms() ? Nms.run(c, iou, maxDetections, agnostic) : byScore(c, maxDetections);
     List<Detection> result = new ArrayList<>(kept.length);
     for (int i : kept) {
       result.add(new Detection(box.toImageX(c.x1[i]), box.toImageY(c.y1[i]), box.toImageX(c.x2[i]),
           box.toImageY(c.y2[i]), c.score[i], c.classId[i], labels.get(c.classId[i])));
     }
     return List.copyOf(result);
+  }
+
+  /** Indices of the {@code limit} best scores, best first (NMS-free heads: the network already chose). */
+  private static int[] byScore(Candidates c, int limit) {
+    return java.util.stream.IntStream.range(0, c.size()).boxed()
+        .sorted((a, b) -> Float.compare(c.score[b], c.score[a]))
+        .limit(limit).mapToInt(Integer::intValue).toArray();
   }
 
   private static Candidates topScores(Candidates c, int limit) {

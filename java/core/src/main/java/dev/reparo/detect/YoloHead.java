@@ -69,6 +69,10 @@ public final class YoloHead {
     return 5 + numClasses;
   }
 
+  public int[] strides() {
+    return strides.clone();
+  }
+
   public int stride(int scale) {
     return strides[scale];
   }

@@ -93,7 +93,7 @@ class DetectorOnNcnnTest {
     try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(conf)
             .backend(DetectorOptions.Backend.NCNN).build());
         OrtOracle oracle = new OrtOracle(demo)) {
-      PostProcessor post = new PostProcessor(d.metadata().head(), d.metadata().names());
+      PostProcessor post = new PostProcessor(d.head(), d.metadata().names());
       dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
       for (int i = 0; i < 4; i++) {
         BufferedImage img = scenes.generate(i).image();

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
  * tools/models/export_fixtures.py, once with raw head outputs and once with PyTorch's own decode
  * (sigmoid, grid, anchors) inside the graph, and run on the same input.
  */
-class YoloDecoderTest {
+class AnchorHeadTest {
   static final YoloHead HEAD = YoloHead.of(6, new int[] {8, 16, 32}, new float[][][] {
       {{10, 13}, {16, 30}, {33, 23}}, {{30, 61}, {62, 45}, {59, 119}}, {{116, 90}, {156, 198}, {373, 326}}});
 
   static Tensor fixture(String dir, String file) throws IOException {
-    try (InputStream in = YoloDecoderTest.class.getResourceAsStream("/fixtures/" + dir + "/" + file)) {
+    try (InputStream in = AnchorHeadTest.class.getResourceAsStream("/fixtures/" + dir + "/" + file)) {
       return Npy.read(in.readAllBytes(), file);
     }
   }
@@ -47,7 +47,7 @@ class YoloDecoderTest {
 
   @Test
   void rawDecodeMatchesPyTorchDecodeForEveryAnchor() throws IOException {
-    Candidates c = new YoloDecoder(HEAD).decodeRaw(rawOutputs(), 0f, null);
+    Candidates c = new AnchorHead(HEAD).decode(rawOutputs(), 0f, null);
     float[] rows = decodedOutput().data();
     int no = HEAD.outputsPerAnchor();
     assertEquals(rows.length / no, c.size(), "every anchor is a candidate at conf 0");
@@ -71,10 +71,11 @@ class YoloDecoderTest {
 
   @Test
   void logitShortcutKeepsExactlyTheAnchorsAboveThreshold() throws IOException {
-    YoloDecoder d = new YoloDecoder(HEAD);
-    Candidates all = d.decodeRaw(rawOutputs(), 0f, null);
+    AnchorHead d = new AnchorHead(HEAD);
+    DecodedAnchorHead decoded = new DecodedAnchorHead(6);
+    Candidates all = d.decode(rawOutputs(), 0f, null);
     for (float conf : new float[] {0.25f, 0.3f, 0.4f}) {
-      Candidates kept = d.decodeRaw(rawOutputs(), conf, null);
+      Candidates kept = d.decode(rawOutputs(), conf, null);
       int expected = 0;
       for (int i = 0; i < all.size(); i++) {
         if (all.score[i] > conf) {
@@ -83,7 +84,7 @@ class YoloDecoderTest {
       }
       assertEquals(expected, kept.size(), "conf " + conf);
       assertTrue(kept.size() > 0 && kept.size() < all.size(), "threshold " + conf + " must be selective here");
-      Candidates fromDecoded = d.decodeDecoded(decodedOutput(), conf, null);
+      Candidates fromDecoded = decoded.decode(List.of(decodedOutput()), conf, null);
       assertTrue(Math.abs(fromDecoded.size() - kept.size()) <= 2,
           "decoded-head path agrees up to borderline scores: " + fromDecoded.size() + " vs " + kept.size());
     }
@@ -93,7 +94,7 @@ class YoloDecoderTest {
   void classFilterRestrictsTheBestClassSearch() throws IOException {
     boolean[] onlyTwo = new boolean[6];
     onlyTwo[2] = true;
-    Candidates c = new YoloDecoder(HEAD).decodeRaw(rawOutputs(), 0.1f, onlyTwo);
+    Candidates c = new AnchorHead(HEAD).decode(rawOutputs(), 0.1f, onlyTwo);
     assertTrue(c.size() > 0);
     for (int i = 0; i < c.size(); i++) {
       assertEquals(2, c.classId[i]);
@@ -103,18 +104,18 @@ class YoloDecoderTest {
   @Test
   void rejectsOutputsThatDoNotFitTheHead() throws IOException {
     List<Tensor> two = rawOutputs().subList(0, 2);
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> new YoloDecoder(HEAD).decodeRaw(two, 0.25f, null));
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> new AnchorHead(HEAD).decode(two, 0.25f, null));
     assertTrue(e.getMessage().contains("2 outputs but its head has 3 scales"), e.getMessage());
     YoloHead eighty = YoloHead.of(80, new int[] {8, 16, 32}, new float[][][] {{{1, 1}}, {{1, 1}}, {{1, 1}}});
-    e = assertThrows(InvalidInputException.class, () -> new YoloDecoder(eighty).decodeRaw(rawOutputs(), 0.25f, null));
+    e = assertThrows(InvalidInputException.class, () -> new AnchorHead(eighty).decode(rawOutputs(), 0.25f, null));
     assertTrue(e.getMessage().contains("expected [1, 85, H, W]"), e.getMessage());
   }
 
   @Test
   void logitIsTheInverseOfSigmoid() {
     for (float p : new float[] {0.01f, 0.25f, 0.5f, 0.9f}) {
-      assertEquals(p, YoloDecoder.sigmoid(YoloDecoder.logit(p)), 1e-6f);
+      assertEquals(p, Logits.sigmoid(Logits.logit(p)), 1e-6f);
     }
-    assertEquals(Float.NEGATIVE_INFINITY, YoloDecoder.logit(0f));
+    assertEquals(Float.NEGATIVE_INFINITY, Logits.logit(0f));
   }
 }

@@ -1,0 +1,42 @@
+package dev.reparo.detect;
+
+import dev.reparo.Tensor;
+import java.util.List;
+
+/**
+ * Turns a model's output tensors into scored candidate boxes in model-input pixels: the part of
+ * detection that depends on how the network's head was built and exported. One subclass per
+ * {@link HeadKind}; {@link HeadResolver} picks it. Immutable and thread-safe.
+ */
+public abstract sealed class DetectionHead
+    permits AnchorHead, DecodedAnchorHead, AnchorFreeHead, AnchorFreeRawHead, EndToEndHead {
+  private final int numClasses;
+
+  DetectionHead(int numClasses) {
+    this.numClasses = numClasses;
+  }
+
+  public abstract HeadKind kind();
+
+  public int numClasses() {
+    return numClasses;
+  }
+
+  /** Whether candidates still need NMS (false for NMS-free heads). */
+  public boolean needsNms() {
+    return true;
+  }
+
+  /**
+   * Candidates whose score exceeds {@code conf}.
+   *
+   * @param allowed classes to keep, or null for all
+   * @throws dev.reparo.InvalidInputException if the outputs do not have this head's layout
+   */
+  abstract Candidates decode(List<Tensor> outputs, float conf, boolean[] allowed);
+
+  @Override
+  public String toString() {
+    return kind().cliName() + " (" + kind().description() + ", " + numClasses + " classes)";
+  }
+}
