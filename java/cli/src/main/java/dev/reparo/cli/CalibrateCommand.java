@@ -91,6 +91,9 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata, as for detect")
   Map<String, String> meta = new LinkedHashMap<>();
 
+  @picocli.CommandLine.Mixin
+  HeadOption headOption = new HeadOption();
+
   @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "output directory (created if missing)")
   Path out;
 
@@ -119,6 +122,7 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     DetectorOptions.Builder det = DetectorOptions.builder();
     meta.forEach(det::metadata);
+    headOption.applyTo(det);
     Bars bars = new Bars(err);
     NcnnCalibrator.Options options = NcnnCalibrator.Options.of(m).withPercentile(percentile).withThreads(threads)
         .withWeightScaling(scaling).withDetector(det.build()).withProgress(bars);

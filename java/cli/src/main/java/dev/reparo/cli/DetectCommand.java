@@ -105,6 +105,9 @@ final class DetectCommand implements Callable<Integer> {
   @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata, e.g. --meta 'names=[\"cat\",\"dog\"]'")
   Map<String, String> meta = new LinkedHashMap<>();
 
+  @picocli.CommandLine.Mixin
+  HeadOption headOption = new HeadOption();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter o = spec.commandLine().getOut();
@@ -167,6 +170,7 @@ final class DetectCommand implements Callable<Integer> {
         .threads(threads).confThreshold(conf).iouThreshold(iou).maxDetections(maxDet)
         .agnosticNms(agnostic).classes(classes);
     meta.forEach(b::metadata);
+    headOption.applyTo(b);
     CocoIds ids = gt == null ? null : CocoIds.read(gt);
     boolean video = src.annotatedVideoName() != null;
     long expected = frames > 0 && (src.expected() < 0 || src.expected() > frames) ? frames : src.expected();
@@ -187,7 +191,7 @@ final class DetectCommand implements Callable<Integer> {
           d.threads() > 0 ? ", " + d.threads() + (d.threads() == 1 ? " thread" : " threads") : "", openSeconds,
           expected >= 0 ? expected + " " + unit + "(s)"
               : src + (src instanceof VideoFrames v && v.camera() ? ", until Ctrl-C" : ", length unknown"));
-      o.flush();
+      HeadOption.report(d, o, err);
       boolean perLine = expected < 0 || expected <= 20;
       ProgressBar bar = new ProgressBar(err, "detect", perLine ? 0 : (int) Math.min(expected, Integer.MAX_VALUE));
       long loopStart = System.nanoTime();

@@ -61,6 +61,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata the model lacks")
   Map<String, String> meta = new java.util.LinkedHashMap<>();
 
+  @picocli.CommandLine.Mixin
+  HeadOption headOption = new HeadOption();
+
   @Override
   public Integer call() throws Exception {
     if ((model == null) == (detections == null)) {
@@ -87,8 +90,10 @@ final class EvalCommand implements Callable<Integer> {
     DetectorOptions.Builder b = DetectorOptions.builder().backend(InferCommand.backendKind(backend)).threads(threads)
         .confThreshold(conf).iouThreshold(iou).maxDetections(maxDet);
     meta.forEach(b::metadata);
+    headOption.applyTo(b);
     List<CocoEvaluator.Result> results = new ArrayList<>();
     try (Detector d = Detector.open(model, b.build())) {
+      HeadOption.report(d, o, spec.commandLine().getErr());
       ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "eval", ids.images().size());
       for (Map.Entry<String, Integer> img : ids.images().entrySet().stream().sorted(Map.Entry.comparingByValue()).toList()) {
         Path file = dir.resolve(img.getKey());

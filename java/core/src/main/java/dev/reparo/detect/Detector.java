@@ -53,6 +53,7 @@ public final class Detector implements AutoCloseable {
   private final PostProcessor post;
   private final String headReason;
   private final List<String> headWarnings;
+  private final ModelFormatException headFailure;
   private final boolean[] classMask;
   private final int inputWidth;
   private final int inputHeight;
@@ -78,16 +79,24 @@ public final class Detector implements AutoCloseable {
     this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : parsed.inputWidth();
     Map<String, String> props = new HashMap<>(model.metadata());
     props.putAll(options.metadataOverrides());
-    HeadResolver.Resolution head = HeadResolver.resolve(model.outputShapes(), parsed, props, options.head(),
-        inputHeight, inputWidth, source);
-    this.metadata = head.metadata().withInputSize(inputHeight, inputWidth);
-    this.headReason = head.reason();
-    this.headWarnings = head.warnings();
+    // A model whose head cannot be told still opens: pre-processing (calibration) needs no head;
+    // head() and detect() then throw the resolver's error.
+    HeadResolver.Resolution head = null;
+    ModelFormatException headError = null;
+    try {
+      head = HeadResolver.resolve(model.outputShapes(), parsed, props, options.head(), inputHeight, inputWidth, source);
+    } catch (ModelFormatException e) {
+      headError = e;
+    }
+    this.headFailure = headError;
+    this.metadata = (head == null ? parsed : head.metadata()).withInputSize(inputHeight, inputWidth);
+    this.headReason = head == null ? headError.getMessage() : head.reason();
+    this.headWarnings = head == null ? List.of() : head.warnings();
     for (String w : headWarnings) {
       LOG.log(System.Logger.Level.WARNING, source + ": " + w);
     }
-    this.post = new PostProcessor(head.head(), metadata.names());
-    this.classMask = options.classMask(metadata.names().size());
+    this.post = head == null ? null : new PostProcessor(head.head(), metadata.names());
+    this.classMask = post == null ? null : options.classMask(metadata.names().size());
     if (options.backend() == DetectorOptions.Backend.AUTO || options.threads() == 0) {
       // AUTO, or threads(0): measured once per model and machine, then remembered.
       AutoBackendSelector selector = AutoBackendSelector.standard(ConversionCache.standard().root());
@@ -136,9 +145,20 @@ public final class Detector implements AutoCloseable {
     return options;
   }
 
-  /** How this model's outputs are decoded. */
+  /**
+   * How this model's outputs are decoded.
+   *
+   * @throws ModelFormatException if no head fits the model's outputs (the model still pre-processes)
+   */
   public DetectionHead head() {
-    return post.head();
+    return postProcessor().head();
+  }
+
+  private PostProcessor postProcessor() {
+    if (post == null) {
+      throw new ModelFormatException(headFailure.getMessage());
+    }
+    return post;
   }
 
   /** Why this head: "requested", or the output shapes (and metadata) that chose it. */
@@ -226,6 +246,7 @@ public final class Detector implements AutoCloseable {
    */
   public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride) {
     checkOpen();
+    PostProcessor post = postProcessor();
     Letterbox box = Letterbox.fixed(width, height, inputWidth, inputHeight);
     List<Tensor> outputs = loaded.runImage(bgr, width, height, stride, box, metadata);
     return post.process(outputs, box, options.confThreshold(), options.iouThreshold(), options.maxDetections(),
