@@ -14,6 +14,8 @@ import java.util.List;
  *   Conv_kxk(x) [-> BatchNormalization]      the dense branch (k odd, k &gt; 1, usually 3)
  *   Conv_1x1(x) [-> BatchNormalization]      optional pointwise branch
  *   BatchNormalization(x)  or  x itself      optional identity branch
+ *   constant                                 optional, per channel or scalar (Ultralytics' RepConv
+ *                                            adds a literal 0 when it has no identity branch)
  *   -> Add (binary Adds in any order and nesting) -> rest of the graph (the activation stays)
  * </pre>
  *
@@ -21,7 +23,7 @@ import java.util.List;
  * per output channel {@code o} (each BN folded as {@code s = γ/sqrt(var+ε)}, {@code t = β − μs}):
  * the dense kernel scaled by its {@code s}; the 1x1 kernel scaled by its {@code s} and placed at the
  * kernel centre; for the identity, {@code s} (1 without BN) at the centre, input channel {@code o}'s
- * position within its group. The biases (conv bias·s + t) add up. Arithmetic in float64. Conv
+ * position within its group. The biases (conv bias·s + t) and the constants add up. Arithmetic in float64. Conv
  * branches the exporter already folded (Conv with bias, no BN) are handled alike.
  *
  * <p>Refused, with the reason, when branches differ in stride, groups, dilation or channels, pads do
@@ -128,9 +130,19 @@ public final class ReparameterizeRepVgg implements GraphPass {
   }
 
   private static void rewrite(Graph g, Site site) throws PatternRefused {
-    if (!site.unrelated().isEmpty()) {
-      throw new PatternRefused("the sum also adds " + quoted(site.unrelated())
-          + ", which is no branch on block input '" + site.input() + "'");
+    List<String> others = new ArrayList<>();
+    List<Tensor> constants = new ArrayList<>();
+    for (String leaf : site.unrelated()) {
+      Tensor c = GraphQueries.floatConstant(g, leaf);
+      if (c != null && perChannelOrScalar(c)) {
+        constants.add(c);
+      } else {
+        others.add(leaf);
+      }
+    }
+    if (!others.isEmpty()) {
+      throw new PatternRefused("the sum also adds " + quoted(others)
+          + ", which is no branch on block input '" + site.input() + "' nor a per-channel constant");
     }
     ConvAttributes dense = null;
     ConvAttributes pointwise = null;
@@ -216,6 +228,16 @@ public final class ReparameterizeRepVgg implements GraphPass {
         double s = identityBn == null ? 1 : identityBn.scale()[o];
         weight[((o * perGroup + o % perGroup) * k + centre) * k + centre] += s;
         bias[o] += identityBn == null ? 0 : identityBn.shift()[o];
+      }
+    }
+
+    for (Tensor c : constants) {
+      if (c.size() != 1 && c.size() != out) {
+        throw new PatternRefused("a constant of shape " + Arrays.toString(c.shape()) + " is added to " + out
+            + " channels");
+      }
+      for (int o = 0; o < out; o++) {
+        bias[o] += c.data()[c.size() == 1 ? 0 : o];
       }
     }
 
@@ -305,6 +327,15 @@ public final class ReparameterizeRepVgg implements GraphPass {
     if (reader == null || !site.adds().contains(reader)) {
       throw new PatternRefused("branch output '" + b.value() + "' is also read outside the sum");
     }
+  }
+
+  /** A constant that broadcasts over [1, C, H, W] along channels only: a scalar, [C,1,1] or [1,C,1,1]. */
+  private static boolean perChannelOrScalar(Tensor c) {
+    int[] s = c.shape();
+    if (c.size() == 1) {
+      return s.length <= 4;
+    }
+    return (s.length == 3 && s[1] == 1 && s[2] == 1) || (s.length == 4 && s[0] == 1 && s[2] == 1 && s[3] == 1);
   }
 
   private static String kernel(ConvAttributes c) {

@@ -3,6 +3,7 @@ package dev.reparo.passes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reparo.Tensor;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.GraphValidator;
 import dev.reparo.graph.Node;
@@ -96,6 +97,38 @@ class ReparameterizeRepVggTest {
     fuseAndCheck(block(8, 8, 1, 2, Identity.PLAIN, true, 0));
   }
 
+  /** Ultralytics' RepConv without identity: act(conv1(x) + conv2(x) + 0), the 0 a constant. */
+  @Test
+  void foldsAnAddedZeroConstantAsUltralyticsRepConvWritesIt() {
+    TestGraphs t = new TestGraphs(5, "x", 1, 4, 6, 6);
+    String d = t.bn("dense_bn", t.conv("dense", "x", 4, 8, 3, 1, 1, 1, 1, false), 8);
+    String p = t.bn("pw_bn", t.conv("pw", "x", 4, 8, 1, 1, 0, 1, 1, false), 8);
+    String zero = t.weight("zero", Tensor.of(new float[] {0f}, new int[0]));
+    t.output(t.op("Relu", "relu", t.op("Add", "add2", t.op("Add", "add1", d, p), zero)));
+    fuseAndCheck(t);
+  }
+
+  /** A per-channel constant added to the sum (YOLOv7's ImplicitA after its conv) lands in the bias. */
+  @Test
+  void foldsAPerChannelConstantIntoTheBias() {
+    TestGraphs t = new TestGraphs(6, "x", 1, 8, 6, 6);
+    String d = t.conv("dense", "x", 8, 8, 3, 1, 1, 1, 1, true);
+    String p = t.conv("pw", "x", 8, 8, 1, 1, 0, 1, 1, true);
+    String shift = t.weight("shift", t.random(1.0, 1, 8, 1, 1));
+    t.output(t.op("Relu", "relu", t.op("Add", "add2", shift, t.op("Add", "add1", p, d))));
+    fuseAndCheck(t);
+  }
+
+  @Test
+  void refusesAConstantThatVariesAlongHeightOrWidth() {
+    TestGraphs t = new TestGraphs(6, "x", 1, 4, 6, 6);
+    String d = t.conv("dense", "x", 4, 4, 3, 1, 1, 1, 1, true);
+    String p = t.conv("pw", "x", 4, 4, 1, 1, 0, 1, 1, true);
+    String ramp = t.weight("ramp", t.random(1.0, 1, 1, 1, 6));
+    t.output(t.op("Add", "add2", t.op("Add", "add1", d, p), ramp));
+    assertRefused(t, "the sum also adds 'ramp', which is no branch on block input 'x' nor a per-channel constant");
+  }
+
   /** 3x3 + 1x1 with pads that do not centre the 1x1 on the 3x3: fusing would shift the sum. */
   @Test
   void refusesOneByOneBranchWithPadding() {
@@ -164,7 +197,7 @@ class ReparameterizeRepVggTest {
     String p = t.conv("pw", "x", 4, 4, 1, 1, 0, 1, 1, true);
     String other = t.op("Sigmoid", "sig", "x");
     t.output(t.op("Add", "add2", t.op("Add", "add1", d, p), other));
-    assertRefused(t, "the sum also adds 'sig_out', which is no branch on block input 'x'");
+    assertRefused(t, "the sum also adds 'sig_out', which is no branch on block input 'x' nor a per-channel constant");
   }
 
   @Test
