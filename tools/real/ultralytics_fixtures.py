@@ -33,7 +33,7 @@ from PIL import Image
 
 import ultralytics
 from ultralytics import YOLO
-from ultralytics.nn.modules import Detect
+from ultralytics.nn.modules import Detect, RepConv
 
 HERE = Path(__file__).resolve().parent
 TINY_SCALE = {"t": [0.33, 0.125, 1024]}
@@ -225,9 +225,10 @@ def main():
             for p in onnx.load(onnx_file).metadata_props:
                 proto.metadata_props.add(key=p.key, value=p.value)
             onnx.save(proto, train_file)
+            blocks = sum(isinstance(m, RepConv) for m in module.modules())
             write_fixture(args.out, f"ultralytics_{key}-training-torchscript17", train_file, module, x,
                           {"model": key, "form": "training", "num_classes": len(names), "names": names,
-                           "imgsz": IMGSZ})
+                           "imgsz": IMGSZ, "repvgg_blocks": blocks})
 
 
 if __name__ == "__main__":
