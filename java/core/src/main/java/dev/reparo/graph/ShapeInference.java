@@ -1,6 +1,14 @@
 package dev.reparo.graph;
 
 import dev.reparo.Tensor;
+import dev.reparo.graph.constant.Arithmetic;
+import dev.reparo.graph.constant.CannotFold;
+import dev.reparo.graph.constant.Casts;
+import dev.reparo.graph.constant.ConstValue;
+import dev.reparo.graph.constant.ConstantEvaluator;
+import dev.reparo.graph.constant.ConstantNode;
+import dev.reparo.graph.constant.Generators;
+import dev.reparo.graph.constant.Layout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -28,7 +36,7 @@ public final class ShapeInference {
 
   private final Graph graph;
   private final Map<String, ValueInfo> infos = new HashMap<>();
-  private final Map<String, Known> known = new HashMap<>();
+  private final Map<String, ConstValue> known = new HashMap<>();
 
   private ShapeInference(Graph graph) {
     this.graph = graph;
@@ -51,9 +59,9 @@ public final class ShapeInference {
   /** The outcome of {@link #infer}: what is known of each value. Immutable and thread-safe. */
   public static final class Result {
     private final Map<String, ValueInfo> infos;
-    private final Map<String, Known> known;
+    private final Map<String, ConstValue> known;
 
-    private Result(Map<String, ValueInfo> infos, Map<String, Known> known) {
+    private Result(Map<String, ValueInfo> infos, Map<String, ConstValue> known) {
       this.infos = Collections.unmodifiableMap(new LinkedHashMap<>(infos));
       this.known = Map.copyOf(known);
     }
@@ -76,14 +84,14 @@ public final class ShapeInference {
 
     /** The value of an integer tensor fully known before run time, or null. */
     public LongTensor longConstant(String value) {
-      Known k = known.get(value);
-      return k == null || k.isFloat() || !k.fullyKnown() ? null : LongTensor.of(k.type, k.ints, k.shape);
+      ConstValue k = known.get(value);
+      return k == null || k.isFloat() || !k.fullyKnown() ? null : LongTensor.of(k.type(), k.ints(), k.shape());
     }
 
     /** The value of a float32 tensor known before run time, or null. */
     public Tensor floatConstant(String value) {
-      Known k = known.get(value);
-      return k == null || !k.isFloat() ? null : Tensor.of(k.floats, k.shape);
+      ConstValue k = known.get(value);
+      return k == null || !k.isFloat() ? null : Tensor.of(k.floats(), k.shape());
     }
   }
 
@@ -95,11 +103,11 @@ public final class ShapeInference {
     }
     graph.initializers().forEach((name, t) -> {
       infos.put(name, new ValueInfo(name, DataType.FLOAT, Shape.of(t.shape())));
-      known.put(name, Known.ofFloats(t.shape(), t.data()));
+      known.put(name, ConstValue.of(t));
     });
     graph.longInitializers().forEach((name, t) -> {
       infos.put(name, new ValueInfo(name, t.type(), Shape.of(t.shape())));
-      known.put(name, Known.ofInts(t.type(), t.shape(), t.data(), null));
+      known.put(name, ConstValue.of(t));
     });
     Map<String, ValueInfo> declaredOutputs = new LinkedHashMap<>();
     graph.outputs().forEach(o -> declaredOutputs.put(o.name(), o));
@@ -185,7 +193,7 @@ public final class ShapeInference {
         copyKnown(n, 0, null);
         return one(n, shapeOf(n, 0));
       case "Floor", "Ceil":
-        foldRounding(n);
+        put(n, () -> Arithmetic.round(n.opType(), knownOrRefuse(n, 0)));
         return one(n, shapeOf(n, 0));
       case "Softmax":
         softmax(n);
@@ -356,7 +364,7 @@ public final class ShapeInference {
       long extent = dilations[i] * (kernel[i] - 1) + 1;
       long o;
       switch (autoPad) {
-        case "SAME_UPPER", "SAME_LOWER" -> o = ceilDiv(size, s);
+        case "SAME_UPPER", "SAME_LOWER" -> o = Layout.ceilDiv(size, s);
         case "NOTSET", "VALID" -> {
           long head = autoPad.equals("VALID") ? 0 : pads[i];
           long tail = autoPad.equals("VALID") ? 0 : pads[i + sp];
@@ -365,7 +373,7 @@ public final class ShapeInference {
             throw fail(n, "window of extent " + extent + " is larger than the padded input ("
                 + (size + head + tail) + ") on spatial axis " + i);
           }
-          o = (ceilMode ? ceilDiv(span, s) : span / s) + 1;
+          o = (ceilMode ? Layout.ceilDiv(span, s) : span / s) + 1;
           if (ceilMode && (o - 1) * s >= size + head) {
             o--; // the last window must start inside the input or its head padding
           }
@@ -440,7 +448,7 @@ public final class ShapeInference {
       throw fail(n, "inputs have different types " + a + " and " + b);
     }
     Shape out = broadcast(n, List.of(shapeOf(n, 0), shapeOf(n, 1)));
-    foldBinary(n);
+    fold(n, out);
     return List.of(new ValueInfo("", a != DataType.UNDEFINED ? a : b, out));
   }
 
@@ -528,8 +536,9 @@ public final class ShapeInference {
       }
       out.add(r);
     }
-    foldConcat(n, axis);
-    return Shape.of(out);
+    Shape result = Shape.of(out);
+    fold(n, result);
+    return result;
   }
 
   private List<ValueInfo> split(Node n) {
@@ -577,7 +586,7 @@ public final class ShapeInference {
         if (num != count) {
           throw fail(n, "num_outputs is " + num + " but the node has " + count + " outputs");
         }
-        long chunk = ceilDiv(total, count);
+        long chunk = Layout.ceilDiv(total, count);
         long last = total - chunk * (count - 1);
         if (last < 0) {
           throw fail(n, "cannot split " + total + " into " + count + " chunks of " + chunk);
@@ -659,7 +668,6 @@ public final class ShapeInference {
     int[] axisOf = new int[starts.length];
     boolean[] seen = new boolean[rank];
     List<Dim> dims = new ArrayList<>(x.dims());
-    long[][] ranges = new long[rank][];
     for (int i = 0; i < starts.length; i++) {
       int a = normAxis(n, axes[i], rank, "axes");
       if (seen[a]) {
@@ -677,46 +685,24 @@ public final class ShapeInference {
         dims.set(a, whole ? d : Dim.unknown());
         continue;
       }
-      long[] r = sliceRange(d.value(), starts[i], ends[i], step);
-      ranges[a] = r;
+      long[] r = Layout.sliceRange(d.value(), starts[i], ends[i], step);
       dims.set(a, Dim.of(r[2]));
     }
     Shape out = Shape.of(dims);
-    foldSlice(n, out, ranges);
+    fold(n, out);
     return out;
-  }
-
-  /** {start, step, length} of a slice of a dim of that size, clamped as ONNX says. */
-  static long[] sliceRange(long size, long start, long end, long step) {
-    if (start < 0) {
-      start += size;
-    }
-    if (end < 0) {
-      end += size;
-    }
-    long len;
-    if (step > 0) {
-      start = clamp(start, 0, size);
-      end = clamp(end, 0, size);
-      len = end > start ? ceilDiv(end - start, step) : 0;
-    } else {
-      start = clamp(start, 0, size - 1);
-      end = clamp(end, -1, size - 1);
-      len = start > end ? ceilDiv(start - end, -step) : 0;
-    }
-    return new long[] {start, step, len};
   }
 
   private Shape reshape(Node n) {
     Shape x = shapeOf(n, 0);
-    Known target = knownOf(n, 1);
+    ConstValue target = knownOf(n, 1);
     if (target == null || target.isFloat()) {
       Shape s = shapeOf(n, 1);
       return s.hasRank() && s.rank() == 1 && s.dim(0).isKnown() ? Shape.ofRank((int) s.dim(0).value())
           : Shape.unknown();
     }
-    if (target.shape.length != 1) {
-      throw fail(n, "shape input must be 1-D, got " + Arrays.toString(target.shape));
+    if (target.rank() != 1) {
+      throw fail(n, "shape input must be 1-D, got " + Arrays.toString(target.shape()));
     }
     boolean allowZero = n.attrInt("allowzero", 0) != 0;
     List<Dim> dims = new ArrayList<>();
@@ -726,7 +712,7 @@ public final class ShapeInference {
         dims.add(target.dimAt(i));
         continue;
       }
-      long v = target.ints[i];
+      long v = target.ints()[i];
       if (v == 0 && !allowZero) {
         if (x.hasRank() && i >= x.rank()) {
           throw fail(n, "shape " + target + " copies dim " + i + " (0) but input " + x + " has rank "
@@ -833,8 +819,8 @@ public final class ShapeInference {
     Shape x = shapeOf(n, 0);
     int scalesAt = graph.opset() >= 11 ? 2 : 1;
     int sizesAt = graph.opset() >= 11 ? 3 : -1;
-    Known scalesK = n.hasInput(scalesAt) ? knownOf(n, scalesAt) : null;
-    Known sizesK = sizesAt >= 0 && n.hasInput(sizesAt) ? knownOf(n, sizesAt) : null;
+    ConstValue scalesK = n.hasInput(scalesAt) ? knownOf(n, scalesAt) : null;
+    ConstValue sizesK = sizesAt >= 0 && n.hasInput(sizesAt) ? knownOf(n, sizesAt) : null;
     boolean scalesGiven = n.hasInput(scalesAt) && !(scalesK != null && scalesK.size() == 0);
     boolean sizesGiven = sizesAt >= 0 && n.hasInput(sizesAt) && !(sizesK != null && sizesK.size() == 0);
     if (scalesGiven == sizesGiven) {
@@ -856,7 +842,7 @@ public final class ShapeInference {
       ax[i] = normAxis(n, axes[i], rank, "axes");
     }
     List<Dim> dims = new ArrayList<>(x.dims());
-    Known given = scalesGiven ? scalesK : sizesK;
+    ConstValue given = scalesGiven ? scalesK : sizesK;
     if (given == null) {
       for (int a : ax) {
         dims.set(a, Dim.unknown());
@@ -869,15 +855,15 @@ public final class ShapeInference {
     }
     if (scalesGiven) {
       if (!given.isFloat()) {
-        throw fail(n, "scales must be float, got " + given.type);
+        throw fail(n, "scales must be float, got " + given.type());
       }
       for (int i = 0; i < ax.length; i++) {
-        dims.set(ax[i], scaled(n, x.dim(ax[i]), given.floats[i]));
+        dims.set(ax[i], scaled(n, x.dim(ax[i]), given.floats()[i]));
       }
       return Shape.of(dims);
     }
     if (given.isFloat()) {
-      throw fail(n, "sizes must be int64, got " + given.type);
+      throw fail(n, "sizes must be int64, got " + given.type());
     }
     String policy = n.attrString("keep_aspect_ratio_policy", "stretch");
     if (policy.equals("stretch")) {
@@ -898,7 +884,7 @@ public final class ShapeInference {
         }
         return Shape.of(dims);
       }
-      float s = (float) given.ints[i] / d.value();
+      float s = (float) given.ints()[i] / d.value();
       scale = policy.equals("not_larger") ? Math.min(scale, s) : Math.max(scale, s);
     }
     for (int a : ax) {
@@ -911,11 +897,11 @@ public final class ShapeInference {
     Shape x = shapeOf(n, 0);
     float[] scales;
     if (n.hasInput(1)) {
-      Known k = knownOf(n, 1);
+      ConstValue k = knownOf(n, 1);
       if (k != null && !k.isFloat()) {
-        throw fail(n, "scales must be float, got " + k.type);
+        throw fail(n, "scales must be float, got " + k.type());
       }
-      scales = k == null ? null : k.floats;
+      scales = k == null ? null : k.floats();
     } else {
       scales = n.attrFloats("scales");
       if (scales == null) {
@@ -1038,7 +1024,7 @@ public final class ShapeInference {
     out.addAll(idx.dims());
     out.addAll(data.dims().subList(axis + 1, data.rank()));
     Shape result = Shape.of(out);
-    foldGather(n, axis, result);
+    fold(n, result);
     return result;
   }
 
@@ -1109,7 +1095,7 @@ public final class ShapeInference {
 
   private Shape expand(Node n) {
     Shape x = shapeOf(n, 0);
-    Known target = knownOf(n, 1);
+    ConstValue target = knownOf(n, 1);
     if (target == null || target.isFloat()) {
       Shape s = shapeOf(n, 1);
       if (x.hasRank() && s.hasRank() && s.rank() == 1 && s.dim(0).isKnown()) {
@@ -1127,41 +1113,19 @@ public final class ShapeInference {
   // ---- constants and shape values
 
   private List<ValueInfo> constant(Node n) {
-    if (n.attributes().size() != 1) {
-      throw fail(n, "must have exactly one value attribute, has " + n.attributes().keySet());
+    ConstValue k;
+    try {
+      k = ConstantNode.value(n);
+    } catch (CannotFold e) {
+      throw fail(n, e.getMessage());
     }
-    Attribute a = n.attributes().values().iterator().next();
-    Known k;
-    switch (a.name()) {
-      case "value" -> {
-        if (a.isFloatTensor()) {
-          Tensor t = a.asTensor();
-          k = Known.ofFloats(t.shape(), t.data());
-        } else {
-          LongTensor t = a.asLongTensor();
-          k = Known.ofInts(t.type(), t.shape(), t.data(), null);
-        }
-      }
-      case "value_float" -> k = Known.ofFloats(new int[0], new float[] {a.asFloat()});
-      case "value_floats" -> {
-        float[] f = a.asFloats();
-        k = Known.ofFloats(new int[] {f.length}, f);
-      }
-      case "value_int" -> k = Known.ofInts(DataType.INT64, new int[0], new long[] {a.asInt()}, null);
-      case "value_ints" -> {
-        long[] v = a.asInts();
-        k = Known.ofInts(DataType.INT64, new int[] {v.length}, v, null);
-      }
-      case "value_string" -> {
-        return List.of(new ValueInfo("", DataType.STRING, Shape.scalar()));
-      }
-      case "value_strings" -> {
-        return List.of(new ValueInfo("", DataType.STRING, Shape.of(a.asStrings().size())));
-      }
-      default -> throw fail(n, "unsupported value attribute '" + a.name() + "'");
+    if (k == null) {
+      Attribute a = n.attributes().values().iterator().next();
+      Shape s = a.name().equals("value_string") ? Shape.scalar() : Shape.of(a.asStrings().size());
+      return List.of(new ValueInfo("", DataType.STRING, s));
     }
     known.put(n.output(0), k);
-    return List.of(new ValueInfo("", k.type, Shape.of(k.shape)));
+    return List.of(new ValueInfo("", k.type(), Shape.of(k.shape())));
   }
 
   private List<ValueInfo> shape(Node n) {
@@ -1169,53 +1133,30 @@ public final class ShapeInference {
     if (!x.hasRank()) {
       return List.of(new ValueInfo("", DataType.INT64, Shape.ofRank(1)));
     }
-    int rank = x.rank();
-    long start = n.attrInt("start", 0);
-    long end = n.attrInt("end", rank);
-    start = clamp(start < 0 ? start + rank : start, 0, rank);
-    end = clamp(end < 0 ? end + rank : end, 0, rank);
-    int len = (int) Math.max(0, end - start);
-    long[] values = new long[len];
-    String[] syms = new String[len];
-    for (int i = 0; i < len; i++) {
-      Dim d = x.dim((int) start + i);
-      if (d.isKnown()) {
-        values[i] = d.value();
-      } else {
-        syms[i] = d.isSymbolic() ? d.param() : "";
-      }
-    }
-    known.put(n.output(0), Known.ofInts(DataType.INT64, new int[] {len}, values, syms));
-    return List.of(new ValueInfo("", DataType.INT64, Shape.of(len)));
+    ConstValue dims = Generators.shape(x, n.attrInt("start", 0), n.attrInt("end", x.rank()));
+    known.put(n.output(0), dims);
+    return List.of(new ValueInfo("", DataType.INT64, Shape.of(dims.shape())));
   }
 
   private List<ValueInfo> cast(Node n) {
     if (!n.hasAttribute("to")) {
       throw fail(n, "has no 'to' attribute");
     }
-    long code = n.attrInt("to", 0);
-    DataType to = code == (int) code ? DataType.fromOnnx((int) code) : null;
-    if (to == null || to == DataType.UNDEFINED) {
-      throw fail(n, "casts to unknown type " + code);
+    DataType to;
+    try {
+      to = Casts.target(n.attrInt("to", 0));
+    } catch (CannotFold e) {
+      throw fail(n, "casts to unknown type " + n.attrInt("to", 0));
     }
-    Known k = knownOf(n, 0);
-    if (k != null && k.size() <= MAX_FOLD_ELEMENTS) {
-      Known c = k.castTo(to);
-      if (c != null) {
-        known.put(n.output(0), c);
-      }
-    }
-    return List.of(new ValueInfo("", to, shapeOf(n, 0)));
+    Shape out = shapeOf(n, 0);
+    fold(n, out);
+    return List.of(new ValueInfo("", to, out));
   }
 
   private List<ValueInfo> castLike(Node n) {
     DataType to = typeOf(n, 1);
-    Known k = knownOf(n, 0);
-    if (to != DataType.UNDEFINED && k != null && k.size() <= MAX_FOLD_ELEMENTS) {
-      Known c = k.castTo(to);
-      if (c != null) {
-        known.put(n.output(0), c);
-      }
+    if (to != DataType.UNDEFINED) {
+      put(n, () -> Casts.cast(knownOrRefuse(n, 0), to));
     }
     return List.of(new ValueInfo("", to, shapeOf(n, 0)));
   }
@@ -1293,26 +1234,13 @@ public final class ShapeInference {
   }
 
   private List<ValueInfo> constantOfShape(Node n) {
-    DataType type = DataType.FLOAT;
-    Attribute value = n.attribute("value");
-    Known fill = Known.ofFloats(new int[] {1}, new float[] {0});
-    if (value != null) {
-      if (value.isFloatTensor()) {
-        Tensor t = value.asTensor();
-        if (t.size() != 1) {
-          throw fail(n, "value must hold one element, has " + t.size());
-        }
-        fill = Known.ofFloats(new int[] {1}, t.data());
-      } else {
-        LongTensor t = value.asLongTensor();
-        if (t.size() != 1) {
-          throw fail(n, "value must hold one element, has " + t.size());
-        }
-        type = t.type();
-        fill = Known.ofInts(type, new int[] {1}, t.data(), null);
-      }
+    DataType type;
+    try {
+      type = Generators.fill(n.attribute("value")).type();
+    } catch (CannotFold e) {
+      throw fail(n, e.getMessage());
     }
-    Known target = knownOf(n, 0);
+    ConstValue target = knownOf(n, 0);
     if (target == null || target.isFloat()) {
       Shape s = shapeOf(n, 0);
       Shape out = s.hasRank() && s.rank() == 1 && s.dim(0).isKnown() ? Shape.ofRank((int) s.dim(0).value())
@@ -1321,19 +1249,13 @@ public final class ShapeInference {
     }
     List<Dim> dims = new ArrayList<>();
     for (int i = 0; i < target.size(); i++) {
-      if (target.elemKnown(i) && target.ints[i] < 0) {
+      if (target.elemKnown(i) && target.ints()[i] < 0) {
         throw fail(n, "negative size in shape " + target);
       }
       dims.add(target.dimAt(i));
     }
     Shape out = Shape.of(dims);
-    long count = out.elementCount();
-    if (count >= 0 && count <= MAX_FOLD_ELEMENTS) {
-      int[] shape = toIntShape(out);
-      known.put(n.output(0), fill.isFloat()
-          ? Known.ofFloats(shape, filled((int) count, fill.floats[0]))
-          : Known.ofInts(type, shape, filledLong((int) count, fill.ints[0]), null));
-    }
+    fold(n, out);
     return List.of(new ValueInfo("", type, out));
   }
 
@@ -1345,43 +1267,31 @@ public final class ShapeInference {
         throw fail(n, "start, limit and delta must be scalars, input " + i + " is " + s);
       }
     }
-    Known start = knownOf(n, 0);
-    Known limit = knownOf(n, 1);
-    Known delta = knownOf(n, 2);
+    ConstValue start = knownOf(n, 0);
+    ConstValue limit = knownOf(n, 1);
+    ConstValue delta = knownOf(n, 2);
     if (start == null || limit == null || delta == null || !start.fullyKnown() || !limit.fullyKnown()
         || !delta.fullyKnown()) {
       return List.of(new ValueInfo("", type, Shape.ofRank(1)));
     }
-    double s = start.num(0);
-    double l = limit.num(0);
     double d = delta.num(0);
     if (d == 0) {
       throw fail(n, "delta is 0");
     }
-    long count = Math.max((long) Math.ceil((l - s) / d), 0);
-    if (count <= MAX_FOLD_ELEMENTS) {
-      int c = (int) count;
-      if (start.isFloat()) {
-        float[] v = new float[c];
-        for (int i = 0; i < c; i++) {
-          v[i] = (float) (start.floats[0] + i * (double) delta.floats[0]);
-        }
-        known.put(n.output(0), Known.ofFloats(new int[] {c}, v));
-      } else {
-        long[] v = new long[c];
-        for (int i = 0; i < c; i++) {
-          v[i] = start.ints[0] + i * delta.ints[0];
-        }
-        known.put(n.output(0), Known.ofInts(start.type, new int[] {c}, v, null));
-      }
+    long count = Math.max((long) Math.ceil((limit.num(0) - start.num(0)) / d), 0);
+    Shape out = Shape.of(count);
+    fold(n, out);
+    ConstValue v = known.get(n.output(0));
+    if (v != null && v.size() != count) {
+      known.remove(n.output(0)); // float rounding disagrees with the count; keep only the shape
     }
-    return List.of(new ValueInfo("", type, Shape.of(count)));
+    return List.of(new ValueInfo("", type, out));
   }
 
-  // ---- folding of small known tensors
+  // ---- values known before run time
 
   private void copyKnown(Node n, int input, Shape newShape) {
-    Known k = knownOf(n, input);
+    ConstValue k = knownOf(n, input);
     if (k == null) {
       return;
     }
@@ -1392,209 +1302,44 @@ public final class ShapeInference {
     }
   }
 
-  private void foldRounding(Node n) {
-    Known k = knownOf(n, 0);
-    if (k == null || !k.isFloat() || k.size() > MAX_FOLD_ELEMENTS) {
+  /** Records the value of n's output when every input is known and the result is small. */
+  private void fold(Node n, Shape out) {
+    if (out.isKnown() && out.elementCount() > MAX_FOLD_ELEMENTS) {
       return;
     }
-    float[] v = new float[k.size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (n.opType().equals("Floor") ? Math.floor(k.floats[i]) : Math.ceil(k.floats[i]));
-    }
-    known.put(n.output(0), Known.ofFloats(k.shape, v));
-  }
-
-  private void foldBinary(Node n) {
-    Known a = knownOf(n, 0);
-    Known b = knownOf(n, 1);
-    if (a == null || b == null || a.isFloat() != b.isFloat()) {
-      return;
-    }
-    int[] shape = broadcastShape(a.shape, b.shape);
-    if (shape == null) {
-      return;
-    }
-    int count = (int) Tensor.elementCount(shape);
-    if (count > MAX_FOLD_ELEMENTS) {
-      return;
-    }
-    int[] ia = broadcastIndex(a.shape, shape);
-    int[] ib = broadcastIndex(b.shape, shape);
-    String op = n.opType();
-    if (a.isFloat()) {
-      float[] v = new float[count];
-      for (int i = 0; i < count; i++) {
-        float x = a.floats[ia[i]];
-        float y = b.floats[ib[i]];
-        v[i] = switch (op) {
-          case "Add" -> x + y;
-          case "Sub" -> x - y;
-          case "Mul" -> x * y;
-          case "Div" -> x / y;
-          default -> (float) Math.pow(x, y);
-        };
-      }
-      known.put(n.output(0), Known.ofFloats(shape, v));
-      return;
-    }
-    long[] v = new long[count];
-    String[] syms = null;
-    for (int i = 0; i < count; i++) {
-      boolean ok = a.elemKnown(ia[i]) && b.elemKnown(ib[i]);
-      long x = a.ints[ia[i]];
-      long y = b.ints[ib[i]];
-      if (ok && (op.equals("Div") && y == 0 || op.equals("Pow") && y < 0)) {
-        ok = false;
-      }
-      if (!ok) {
-        if (syms == null) {
-          syms = new String[count];
-        }
-        syms[i] = "";
-        continue;
-      }
-      v[i] = switch (op) {
-        case "Add" -> x + y;
-        case "Sub" -> x - y;
-        case "Mul" -> x * y;
-        case "Div" -> x / y;
-        default -> (long) Math.pow(x, y);
-      };
-    }
-    known.put(n.output(0), Known.ofInts(a.type, shape, v, syms));
-  }
-
-  private void foldConcat(Node n, int axis) {
-    List<Known> parts = new ArrayList<>();
-    for (int i = 0; i < n.inputs().size(); i++) {
-      Known k = knownOf(n, i);
-      if (k == null || !parts.isEmpty() && k.isFloat() != parts.get(0).isFloat()) {
+    List<ConstValue> in = new ArrayList<>();
+    for (String name : n.inputs()) {
+      ConstValue k = name.isEmpty() ? null : known.get(name);
+      if (k == null && !name.isEmpty()) {
         return;
       }
-      parts.add(k);
+      in.add(k);
     }
-    int[] shape = parts.get(0).shape.clone();
-    int total = 0;
-    for (Known k : parts) {
-      if (k.shape.length != shape.length) {
-        return;
-      }
-      total += k.shape[axis];
-    }
-    shape[axis] = total;
-    int count = (int) Tensor.elementCount(shape);
-    if (count > MAX_FOLD_ELEMENTS) {
-      return;
-    }
-    int outer = 1;
-    for (int i = 0; i < axis; i++) {
-      outer *= shape[i];
-    }
-    Known.Builder out = new Known.Builder(parts.get(0), shape);
-    int at = 0;
-    for (int o = 0; o < outer; o++) {
-      for (Known k : parts) {
-        int block = k.size() / Math.max(outer, 1);
-        for (int j = 0; j < block; j++) {
-          out.set(at++, k, o * block + j);
-        }
-      }
-    }
-    known.put(n.output(0), out.build());
+    put(n, () -> ConstantEvaluator.evaluate(n, in, graph.opset()).get(0));
   }
 
-  private void foldSlice(Node n, Shape out, long[][] ranges) {
-    Known k = knownOf(n, 0);
-    if (k == null || !out.isKnown() || out.elementCount() > MAX_FOLD_ELEMENTS) {
-      return;
-    }
-    int[] shape = toIntShape(out);
-    int rank = shape.length;
-    int[] inStrides = strides(k.shape);
-    Known.Builder b = new Known.Builder(k, shape);
-    int count = (int) out.elementCount();
-    int[] coord = new int[rank];
-    for (int i = 0; i < count; i++) {
-      int src = 0;
-      for (int d = 0; d < rank; d++) {
-        long c = ranges[d] == null ? coord[d] : ranges[d][0] + coord[d] * ranges[d][1];
-        src += (int) c * inStrides[d];
-      }
-      b.set(i, k, src);
-      for (int d = rank - 1; d >= 0 && ++coord[d] == shape[d]; d--) {
-        coord[d] = 0;
-      }
-    }
-    known.put(n.output(0), b.build());
+  private interface Kernel {
+    ConstValue apply() throws CannotFold;
   }
 
-  private void foldGather(Node n, int axis, Shape out) {
-    Known data = knownOf(n, 0);
-    long[] idx = constInts(n, 1);
-    if (data == null || idx == null || !out.isKnown() || out.elementCount() > MAX_FOLD_ELEMENTS) {
-      return;
-    }
-    int size = data.shape[axis];
-    int inner = 1;
-    for (int i = axis + 1; i < data.shape.length; i++) {
-      inner *= data.shape[i];
-    }
-    int outer = data.size() / Math.max(1, size * inner);
-    Known.Builder b = new Known.Builder(data, toIntShape(out));
-    int at = 0;
-    for (int o = 0; o < outer; o++) {
-      for (long raw : idx) {
-        long j = raw < 0 ? raw + size : raw;
-        for (int e = 0; e < inner; e++) {
-          b.set(at++, data, (o * size + (int) j) * inner + e);
-        }
+  /** Records a kernel's result as n's output value; a refused or large result stays unknown. */
+  private void put(Node n, Kernel kernel) {
+    try {
+      ConstValue v = kernel.apply();
+      if (v.size() <= MAX_FOLD_ELEMENTS) {
+        known.put(n.output(0), v);
       }
+    } catch (CannotFold e) {
+      // unknown until run time
     }
-    known.put(n.output(0), b.build());
   }
 
-  private static int[] broadcastShape(int[] a, int[] b) {
-    int rank = Math.max(a.length, b.length);
-    int[] out = new int[rank];
-    for (int i = 0; i < rank; i++) {
-      int x = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
-      int y = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
-      if (x != y && x != 1 && y != 1) {
-        return null;
-      }
-      out[i] = x == 1 ? y : x;
+  private ConstValue knownOrRefuse(Node n, int i) throws CannotFold {
+    ConstValue k = knownOf(n, i);
+    if (k == null) {
+      throw new CannotFold("input " + i + " is not known");
     }
-    return out;
-  }
-
-  /** For each element of {@code out}, the flat index of the element of {@code in} it reads. */
-  private static int[] broadcastIndex(int[] in, int[] out) {
-    int count = (int) Tensor.elementCount(out);
-    int[] map = new int[count];
-    int offset = out.length - in.length;
-    int[] inStrides = strides(in);
-    int[] coord = new int[out.length];
-    for (int i = 0; i < count; i++) {
-      int src = 0;
-      for (int d = 0; d < in.length; d++) {
-        src += (in[d] == 1 ? 0 : coord[d + offset]) * inStrides[d];
-      }
-      map[i] = src;
-      for (int d = out.length - 1; d >= 0 && ++coord[d] == out[d]; d--) {
-        coord[d] = 0;
-      }
-    }
-    return map;
-  }
-
-  private static int[] strides(int[] shape) {
-    int[] s = new int[shape.length];
-    int acc = 1;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      s[i] = acc;
-      acc *= shape[i];
-    }
-    return s;
+    return k;
   }
 
   // ---- helpers
@@ -1613,14 +1358,14 @@ public final class ShapeInference {
     return v == null ? DataType.UNDEFINED : v.type();
   }
 
-  private Known knownOf(Node n, int i) {
+  private ConstValue knownOf(Node n, int i) {
     return n.hasInput(i) ? known.get(n.input(i)) : null;
   }
 
   /** The fully known integer values of input i, or null. */
   private long[] constInts(Node n, int i) {
-    Known k = knownOf(n, i);
-    return k == null || k.isFloat() || !k.fullyKnown() ? null : k.ints;
+    ConstValue k = knownOf(n, i);
+    return k == null || k.isFloat() || !k.fullyKnown() ? null : k.ints();
   }
 
   private static int normAxis(Node n, long axis, int rank, String what) {
@@ -1671,171 +1416,7 @@ public final class ShapeInference {
     return out;
   }
 
-  private static float[] filled(int count, float v) {
-    float[] a = new float[count];
-    Arrays.fill(a, v);
-    return a;
-  }
-
-  private static long[] filledLong(int count, long v) {
-    long[] a = new long[count];
-    Arrays.fill(a, v);
-    return a;
-  }
-
-  static long ceilDiv(long a, long b) {
-    return -Math.floorDiv(-a, b);
-  }
-
-  private static long clamp(long v, long lo, long hi) {
-    return Math.max(lo, Math.min(hi, v));
-  }
-
   private static InvalidGraphException fail(Node n, String message) {
     return new InvalidGraphException(n, message);
-  }
-
-  /**
-   * A small tensor whose values are known before run time. Integer elements may be symbolic (a
-   * dim of a graph input, {@code syms[i]} its name) or unknown ({@code syms[i]} empty).
-   */
-  static final class Known {
-    final DataType type;
-    final int[] shape;
-    final long[] ints;
-    final float[] floats;
-    final String[] syms;
-
-    private Known(DataType type, int[] shape, long[] ints, float[] floats, String[] syms) {
-      this.type = type;
-      this.shape = shape;
-      this.ints = ints;
-      this.floats = floats;
-      this.syms = syms;
-    }
-
-    static Known ofInts(DataType type, int[] shape, long[] values, String[] syms) {
-      boolean any = false;
-      if (syms != null) {
-        for (String s : syms) {
-          any |= s != null;
-        }
-      }
-      return new Known(type, shape, values, null, any ? syms : null);
-    }
-
-    static Known ofFloats(int[] shape, float[] values) {
-      return new Known(DataType.FLOAT, shape, null, values, null);
-    }
-
-    boolean isFloat() {
-      return floats != null;
-    }
-
-    int size() {
-      return isFloat() ? floats.length : ints.length;
-    }
-
-    boolean fullyKnown() {
-      return syms == null;
-    }
-
-    boolean elemKnown(int i) {
-      return syms == null || syms[i] == null;
-    }
-
-    double num(int i) {
-      return isFloat() ? floats[i] : ints[i];
-    }
-
-    /** Element i as a dimension size. */
-    Dim dimAt(int i) {
-      if (!elemKnown(i)) {
-        return syms[i].isEmpty() ? Dim.unknown() : Dim.symbolic(syms[i]);
-      }
-      long v = isFloat() ? (long) floats[i] : ints[i];
-      return v >= 0 ? Dim.of(v) : Dim.unknown();
-    }
-
-    Known reshaped(int[] newShape) {
-      return new Known(type, newShape, ints, floats, syms);
-    }
-
-    /** This tensor converted as Cast does, or null for a type it does not hold. */
-    Known castTo(DataType to) {
-      if (to == DataType.FLOAT) {
-        if (!fullyKnown()) {
-          return null;
-        }
-        float[] v = new float[size()];
-        for (int i = 0; i < v.length; i++) {
-          v[i] = isFloat() ? floats[i] : (float) ints[i];
-        }
-        return ofFloats(shape, v);
-      }
-      if (!to.isInteger()) {
-        return null;
-      }
-      long[] v = new long[size()];
-      for (int i = 0; i < v.length; i++) {
-        long x = isFloat() ? (long) floats[i] : ints[i];
-        v[i] = switch (to) {
-          case BOOL -> (isFloat() ? floats[i] != 0 : x != 0) ? 1 : 0;
-          case INT32 -> (int) x;
-          case INT16 -> (short) x;
-          case INT8 -> (byte) x;
-          case UINT8 -> x & 0xFF;
-          case UINT16 -> x & 0xFFFF;
-          case UINT32 -> x & 0xFFFFFFFFL;
-          default -> x;
-        };
-      }
-      return new Known(to, shape, v, null, syms);
-    }
-
-    @Override
-    public String toString() {
-      StringBuilder sb = new StringBuilder("[");
-      for (int i = 0; i < Math.min(size(), 8); i++) {
-        sb.append(i > 0 ? "," : "").append(elemKnown(i) ? isFloat() ? Float.toString(floats[i])
-            : Long.toString(ints[i]) : syms[i].isEmpty() ? "?" : syms[i]);
-      }
-      return sb.append(size() > 8 ? ",...]" : "]").toString();
-    }
-
-    /** Assembles a Known of the same kind as a source, element by element. */
-    static final class Builder {
-      private final Known like;
-      private final int[] shape;
-      private final long[] ints;
-      private final float[] floats;
-      private String[] syms;
-
-      Builder(Known like, int[] shape) {
-        this.like = like;
-        this.shape = shape;
-        int count = (int) Tensor.elementCount(shape);
-        this.ints = like.isFloat() ? null : new long[count];
-        this.floats = like.isFloat() ? new float[count] : null;
-      }
-
-      void set(int at, Known src, int from) {
-        if (floats != null) {
-          floats[at] = src.floats[from];
-          return;
-        }
-        ints[at] = src.ints[from];
-        if (!src.elemKnown(from)) {
-          if (syms == null) {
-            syms = new String[ints.length];
-          }
-          syms[at] = src.syms[from];
-        }
-      }
-
-      Known build() {
-        return floats != null ? ofFloats(shape, floats) : ofInts(like.type, shape, ints, syms);
-      }
-    }
   }
 }

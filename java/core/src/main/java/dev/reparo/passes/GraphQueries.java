@@ -1,11 +1,13 @@
 package dev.reparo.passes;
 
 import dev.reparo.Tensor;
-import dev.reparo.graph.Attribute;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.LongTensor;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.ValueInfo;
+import dev.reparo.graph.constant.CannotFold;
+import dev.reparo.graph.constant.ConstValue;
+import dev.reparo.graph.constant.ConstantNode;
 import java.util.List;
 
 /** Read-only questions passes ask of a graph: constant values and who reads a value. */
@@ -21,22 +23,8 @@ final class GraphQueries {
     if (t != null || value.isEmpty()) {
       return t;
     }
-    Node p = g.producer(value);
-    if (p == null || !p.opType().equals("Constant")) {
-      return null;
-    }
-    Attribute a = p.attribute("value");
-    if (a != null && a.type() == Attribute.Type.TENSOR && a.isFloatTensor()) {
-      return a.asTensor();
-    }
-    if (p.hasAttribute("value_float")) {
-      return Tensor.of(new float[] {p.attrFloat("value_float", 0f)});
-    }
-    if (p.hasAttribute("value_floats")) {
-      float[] f = p.attrFloats("value_floats");
-      return Tensor.of(f, f.length);
-    }
-    return null;
+    ConstValue c = constantNodeValue(g, value);
+    return c == null || !c.isFloat() ? null : Tensor.of(c.floats(), c.shape());
   }
 
   /** The integer value of {@code value} if it is an initializer or a Constant node's output. */
@@ -45,21 +33,20 @@ final class GraphQueries {
     if (t != null || value.isEmpty()) {
       return t;
     }
+    ConstValue c = constantNodeValue(g, value);
+    return c == null || c.isFloat() ? null : LongTensor.of(c.type(), c.ints(), c.shape());
+  }
+
+  private static ConstValue constantNodeValue(Graph g, String value) {
     Node p = g.producer(value);
     if (p == null || !p.opType().equals("Constant")) {
       return null;
     }
-    Attribute a = p.attribute("value");
-    if (a != null && a.type() == Attribute.Type.TENSOR && !a.isFloatTensor()) {
-      return a.asLongTensor();
+    try {
+      return ConstantNode.value(p);
+    } catch (CannotFold e) {
+      return null;
     }
-    if (p.hasAttribute("value_int")) {
-      return LongTensor.scalar(p.attrInt("value_int", 0));
-    }
-    if (p.hasAttribute("value_ints")) {
-      return LongTensor.vector(p.attrInts("value_ints"));
-    }
-    return null;
   }
 
   static boolean isGraphOutput(Graph g, String value) {
