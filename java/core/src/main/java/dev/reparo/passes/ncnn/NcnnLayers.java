@@ -3,6 +3,7 @@ package dev.reparo.passes.ncnn;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.OpSchema;
+import dev.reparo.graph.ops.LoweringContext;
 import java.util.List;
 
 /**
@@ -14,7 +15,7 @@ final class NcnnLayers {
 
   /** A builder for an ncnn layer node. */
   static Node.Builder layer(String type, String name) {
-    return Node.builder(type).domain(OpSchema.NCNN_DOMAIN).name(name);
+    return LoweringContext.layer(type, name);
   }
 
   /** True for an ncnn-domain node of that layer type. */
