@@ -11,14 +11,14 @@ import dev.reparo.graph.constant.ConstantNode;
 import java.util.List;
 
 /** Read-only questions passes ask of a graph: constant values and who reads a value. */
-final class GraphQueries {
+public final class GraphQueries {
   private GraphQueries() {}
 
   /**
    * The float32 value of {@code value} if it is an initializer or the output of a Constant node,
    * else null (also for values computed at run time, however constant).
    */
-  static Tensor floatConstant(Graph g, String value) {
+  public static Tensor floatConstant(Graph g, String value) {
     Tensor t = g.initializer(value);
     if (t != null || value.isEmpty()) {
       return t;
@@ -28,7 +28,7 @@ final class GraphQueries {
   }
 
   /** The integer value of {@code value} if it is an initializer or a Constant node's output. */
-  static LongTensor longConstant(Graph g, String value) {
+  public static LongTensor longConstant(Graph g, String value) {
     LongTensor t = g.longInitializer(value);
     if (t != null || value.isEmpty()) {
       return t;
@@ -49,7 +49,7 @@ final class GraphQueries {
     }
   }
 
-  static boolean isGraphOutput(Graph g, String value) {
+  public static boolean isGraphOutput(Graph g, String value) {
     for (ValueInfo o : g.outputs()) {
       if (o.name().equals(value)) {
         return true;
@@ -62,7 +62,7 @@ final class GraphQueries {
    * The one node that reads {@code value}, or null when it is a graph output, nothing reads it, or
    * several nodes do.
    */
-  static Node soleConsumer(Graph g, String value) {
+  public static Node soleConsumer(Graph g, String value) {
     if (isGraphOutput(g, value)) {
       return null;
     }
@@ -71,7 +71,7 @@ final class GraphQueries {
   }
 
   /** How reports name a node: its name, or a description when it has none. */
-  static String label(Node n) {
+  public static String label(Node n) {
     return n.name().isEmpty() ? n.describe() : n.name();
   }
 }

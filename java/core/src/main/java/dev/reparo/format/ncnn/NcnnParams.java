@@ -29,7 +29,7 @@ public final class NcnnParams {
     public static final String BIAS_TERM = "5";
     public static final String WEIGHT_DATA_SIZE = "6";
     public static final String GROUP = "7";
-    /** Fused activation: 1 ReLU (or leaky with a slope), 2 leaky ReLU, 3 clip, 4 sigmoid... */
+    /** Fused activation (InnerProduct uses the same ids): see {@code Activation}. */
     public static final String ACTIVATION_TYPE = "9";
     public static final String ACTIVATION_PARAMS = "10";
     /** PAD_LEFT values for auto_pad SAME_UPPER and SAME_LOWER. */
@@ -37,6 +37,21 @@ public final class NcnnParams {
     public static final int PAD_SAME_LOWER = -234;
 
     private Conv() {}
+  }
+
+  /** Values of Conv.ACTIVATION_TYPE, with their ACTIVATION_PARAMS. */
+  public static final class Activation {
+    public static final int RELU = 1;
+    /** [slope] */
+    public static final int LEAKY_RELU = 2;
+    /** [min, max] */
+    public static final int CLIP = 3;
+    public static final int SIGMOID = 4;
+    public static final int MISH = 5;
+    /** [alpha, beta] */
+    public static final int HARD_SWISH = 6;
+
+    private Activation() {}
   }
 
   public static final class Pooling {
@@ -138,6 +153,9 @@ public final class NcnnParams {
   public static final String PERMUTE_ORDER_TYPE = "0";
   public static final String RELU_SLOPE = "0";
   public static final String GELU_FAST = "0";
+  public static final String SHUFFLE_GROUP = "0";
+  public static final String SCALE_DATA_SIZE = "0";
+  public static final String SCALE_BIAS_TERM = "1";
 
   public static final class Softmax {
     public static final String AXIS = "0";

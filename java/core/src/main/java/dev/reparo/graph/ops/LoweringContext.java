@@ -6,6 +6,7 @@ import dev.reparo.graph.DataType;
 import dev.reparo.graph.Dim;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.LongTensor;
+import dev.reparo.graph.NameAllocator;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.OpSchema;
 import dev.reparo.graph.Shape;
@@ -35,11 +36,12 @@ public final class LoweringContext {
   private final Map<String, String> alias = new HashMap<>();
   private final Map<String, String> memoryData = new HashMap<>();
   private final Set<String> graphOutputs = new HashSet<>();
-  private final Set<String> reserved = new HashSet<>();
+  private final NameAllocator names;
 
   public LoweringContext(Graph g, ShapeInference.Result si) {
     this.g = g;
     this.si = si;
+    this.names = g.names();
     g.outputs().forEach(o -> graphOutputs.add(o.name()));
   }
 
@@ -198,12 +200,7 @@ public final class LoweringContext {
   }
 
   String fresh(String base) {
-    String name = base;
-    for (int i = 1; reserved.contains(name) || g.usedNames().contains(name); i++) {
-      name = base + "_" + i;
-    }
-    reserved.add(name);
-    return name;
+    return names.fresh(base);
   }
 
   String layerName(Node n) {
