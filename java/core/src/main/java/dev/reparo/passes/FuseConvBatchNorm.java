@@ -3,7 +3,6 @@ package dev.reparo.passes;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Folds a BatchNormalization into the Conv that feeds it: {@code Conv(x, W, b) -> BN} becomes
@@ -17,22 +16,11 @@ import java.util.Set;
  *
  * <p>Stateless and thread-safe.
  */
-public final class FuseConvBatchNorm implements RewriteRule<FuseConvBatchNorm.Site> {
+public final class FuseConvBatchNorm extends RewriteRule<FuseConvBatchNorm.Site> {
   record Site(Node convNode, Node bnNode, ConvAttributes conv, BatchNormAffine bn) {}
 
-  @Override
-  public String name() {
-    return "fuse-conv-batchnorm";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("BatchNormalization");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return false;
+  public FuseConvBatchNorm() {
+    super("fuse-conv-batchnorm", false, "BatchNormalization");
   }
 
   @Override

@@ -9,7 +9,6 @@ import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.ValueInfo;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The driver of rewrite rules: anchors, stale nodes, the pass log and validation. */
@@ -19,20 +18,9 @@ class RuleDriverTest {
   }
 
   /** relu(relu(x)) -> relu(x), refused where the inner relu has other readers. */
-  private static final class DropDoubleRelu implements RewriteRule<Node> {
-    @Override
-    public String name() {
-      return "drop-double-relu";
-    }
-
-    @Override
-    public Set<String> anchors() {
-      return Set.of("Relu");
-    }
-
-    @Override
-    public boolean onNcnnLayers() {
-      return false;
+  private static final class DropDoubleRelu extends RewriteRule<Node> {
+    DropDoubleRelu() {
+      super("drop-double-relu", false, "Relu");
     }
 
     @Override
@@ -91,22 +79,7 @@ class RuleDriverTest {
 
   @Test
   void namesTheRuleWhoseRewriteBrokeTheGraph() {
-    RewriteRule<Node> broken = new RewriteRule<>() {
-      @Override
-      public String name() {
-        return "broken";
-      }
-
-      @Override
-      public Set<String> anchors() {
-        return Set.of("Relu");
-      }
-
-      @Override
-      public boolean onNcnnLayers() {
-        return false;
-      }
-
+    RewriteRule<Node> broken = new RewriteRule<>("broken", false, "Relu") {
       @Override
       public Match<Node> match(Graph g, Node n) {
         return Match.at(n.name(), n);

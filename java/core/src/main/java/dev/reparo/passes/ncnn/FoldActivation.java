@@ -32,25 +32,14 @@ import java.util.Set;
  * FuseSwish} stays a separate layer after its convolution; so do HardSigmoid, TanH and GELU, which
  * ncnn cannot fold either. Stateless and thread-safe.
  */
-public final class FoldActivation implements RewriteRule<FoldActivation.Site> {
+public final class FoldActivation extends RewriteRule<FoldActivation.Site> {
   private static final Set<String> ACTIVATIONS = Set.of("ReLU", "Clip", "Sigmoid", "Mish", "HardSwish");
 
   /** {@code folded} (the producer with its activation params) replaces the producer and the activation. */
   record Site(Node producer, Node activation, Node folded) {}
 
-  @Override
-  public String name() {
-    return "ncnn-fold-activation";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("Convolution", "ConvolutionDepthWise", "InnerProduct");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FoldActivation() {
+    super("ncnn-fold-activation", true, "Convolution", "ConvolutionDepthWise", "InnerProduct");
   }
 
   @Override

@@ -10,7 +10,6 @@ import dev.reparo.passes.Chain;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Recognises a channel shuffle and makes it one ShuffleChannel layer.
@@ -20,7 +19,7 @@ import java.util.Set;
  * c=C)}, each intermediate read only by the next. Rewrite: {@code ShuffleChannel(group=g)}, which
  * moves channel {@code i*C/g + j} to {@code j*g + i}: the same permutation. Stateless and thread-safe.
  */
-public final class FuseChannelShuffle implements RewriteRule<FuseChannelShuffle.Site> {
+public final class FuseChannelShuffle extends RewriteRule<FuseChannelShuffle.Site> {
   private static final Chain PATTERN = Chain.ofLayers("Reshape", "Permute", "Reshape");
   /** ncnn Permute order "w h c d": swaps the two outer axes of a 4-D blob. */
   private static final int SWAP_C_D = 6;
@@ -28,19 +27,8 @@ public final class FuseChannelShuffle implements RewriteRule<FuseChannelShuffle.
 
   record Site(Node split, Node permute, Node merge, int groups) {}
 
-  @Override
-  public String name() {
-    return "ncnn-channel-shuffle";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("Reshape");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseChannelShuffle() {
+    super("ncnn-channel-shuffle", true, "Reshape");
   }
 
   @Override

@@ -15,7 +15,6 @@ import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Makes the exact GELU one GELU layer (param 0 fast_gelu = 0): below opset 20 PyTorch exports
@@ -27,25 +26,14 @@ import java.util.Set;
  * (else the site is refused). Rewrite: {@code GELU(x)}. The tanh approximation is not matched here;
  * ONNX's own {@code Gelu} (opset 20) is lowered to GELU directly. Stateless and thread-safe.
  */
-public final class FuseGelu implements RewriteRule<FuseGelu.Site> {
+public final class FuseGelu extends RewriteRule<FuseGelu.Site> {
   private static final float SQRT2 = (float) Math.sqrt(2);
 
   /** The chain in graph order, its last node replaced, named after the product. */
   record Site(List<Node> chain, String x, String name) {}
 
-  @Override
-  public String name() {
-    return "ncnn-gelu";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("Erf");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseGelu() {
+    super("ncnn-gelu", true, "Erf");
   }
 
   @Override

@@ -15,7 +15,6 @@ import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
-import java.util.Set;
 
 /**
  * Makes a hard sigmoid spelled with ReLU6, {@code relu6(x + b) / c} with {@code c} the clip's
@@ -27,22 +26,11 @@ import java.util.Set;
  * {@code HardSigmoid(alpha = 1/c, beta = b/c)(x)}, which is {@code clamp(x/c + b/c, 0, 1)}. A chain
  * whose {@code x + b} is read elsewhere too is refused. Stateless and thread-safe.
  */
-public final class FuseHardSigmoid implements RewriteRule<FuseHardSigmoid.Site> {
+public final class FuseHardSigmoid extends RewriteRule<FuseHardSigmoid.Site> {
   record Site(Node add, Node clip, Node div, float c, float b) {}
 
-  @Override
-  public String name() {
-    return "ncnn-hardsigmoid";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("Clip");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseHardSigmoid() {
+    super("ncnn-hardsigmoid", true, "Clip");
   }
 
   @Override

@@ -16,7 +16,6 @@ import dev.reparo.graph.Node;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Makes HardSwish spelled with primitives one HardSwish layer (ncnn's {@code x * clamp(alpha x +
@@ -37,23 +36,12 @@ import java.util.Set;
  * sigmoid is read elsewhere too the site is refused. (The spelling {@code x * (relu6(x + 3) / 6)}
  * becomes a HardSigmoid in {@link FuseHardSigmoid} first.) Stateless and thread-safe.
  */
-public final class FuseHardSwish implements RewriteRule<FuseHardSwish.Site> {
+public final class FuseHardSwish extends RewriteRule<FuseHardSwish.Site> {
   /** The HardSwish of x replaces {@code first..last}; {@code removed} go. */
   record Site(Node first, Node last, String x, float alpha, float beta, List<Node> removed) {}
 
-  @Override
-  public String name() {
-    return "ncnn-hardswish";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("BinaryOp");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseHardSwish() {
+    super("ncnn-hardswish", true, "BinaryOp");
   }
 
   @Override

@@ -9,7 +9,6 @@ import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
-import java.util.Set;
 
 /**
  * Makes Mish one Mish layer: below opset 18 PyTorch exports {@code nn.Mish} as {@code x *
@@ -18,22 +17,11 @@ import java.util.Set;
  * Mish(x)}, which {@link FoldActivation} can then fold into a convolution before it. Stateless and
  * thread-safe.
  */
-public final class FuseMish implements RewriteRule<FuseMish.Site> {
+public final class FuseMish extends RewriteRule<FuseMish.Site> {
   record Site(Node mul, Node tanh, Node softplus, String x) {}
 
-  @Override
-  public String name() {
-    return "ncnn-mish";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("BinaryOp");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseMish() {
+    super("ncnn-mish", true, "BinaryOp");
   }
 
   @Override

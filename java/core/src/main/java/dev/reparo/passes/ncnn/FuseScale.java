@@ -13,7 +13,6 @@ import dev.reparo.graph.Node;
 import dev.reparo.graph.ValueInfo;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
-import java.util.Set;
 
 /**
  * Makes a per-channel affine map one Scale layer: what a BatchNormalization without a preceding
@@ -24,23 +23,12 @@ import java.util.Set;
  * constant. Rewrite: {@code Scale(C, bias)} with the two constants as its weights. Stateless and
  * thread-safe.
  */
-public final class FuseScale implements RewriteRule<FuseScale.Site> {
+public final class FuseScale extends RewriteRule<FuseScale.Site> {
   /** {@code x * scale (+ bias)}; {@code add} and {@code biasData} are null without a bias. */
   record Site(Node mul, String x, Node scaleData, Node add, Node biasData, int channels) {}
 
-  @Override
-  public String name() {
-    return "ncnn-scale";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("BinaryOp");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseScale() {
+    super("ncnn-scale", true, "BinaryOp");
   }
 
   @Override

@@ -9,28 +9,16 @@ import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
-import java.util.Set;
 
 /**
  * Makes SiLU one Swish layer. Pattern: {@code BinaryOp(mul)(x, Sigmoid(x))} in either operand
  * order, the Sigmoid read by nothing else. Rewrite: {@code Swish(x)}. Stateless and thread-safe.
  */
-public final class FuseSwish implements RewriteRule<FuseSwish.Site> {
+public final class FuseSwish extends RewriteRule<FuseSwish.Site> {
   record Site(Node mul, Node sigmoid, String x) {}
 
-  @Override
-  public String name() {
-    return "ncnn-swish";
-  }
-
-  @Override
-  public Set<String> anchors() {
-    return Set.of("BinaryOp");
-  }
-
-  @Override
-  public boolean onNcnnLayers() {
-    return true;
+  public FuseSwish() {
+    super("ncnn-swish", true, "BinaryOp");
   }
 
   @Override
