@@ -4,6 +4,7 @@ import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
@@ -144,7 +145,7 @@ public final class NcnnCalibrator {
     int workers = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
     NcnnOptions one = NcnnOptions.builder().threads(1).build();
     DetectorOptions detOpts = options.detector().toBuilder().backend(DetectorOptions.Backend.NCNN).threads(1).build();
-    try (NcnnModel net = NcnnModel.load(fp32.file("ncnn_param"), fp32.file("ncnn_bin"), one);
+    try (NcnnModel net = NcnnModel.load(fp32.file(Artefact.NCNN_PARAM), fp32.file(Artefact.NCNN_BIN), one);
         Detector detector = Detector.open(fp32.dir(), detOpts)) {
       checkNames(net, layers, fp32);
       Run run = new Run(net, detector, layers, images, Math.max(1, workers), options.progress());
@@ -216,7 +217,7 @@ public final class NcnnCalibrator {
     net.param().layers().forEach(l -> names.add(l.name()));
     for (QuantizableLayer l : layers) {
       if (!names.contains(l.name())) {
-        throw new ModelFormatException(fp32.dir() + ": " + fp32.files().get("ncnn_param") + " has no layer '" + l.name()
+        throw new ModelFormatException(fp32.dir() + ": " + fp32.files().get(Artefact.NCNN_PARAM.key()) + " has no layer '" + l.name()
             + "', which its fused ONNX lowers to; re-run reparo convert");
       }
     }
