@@ -2,6 +2,7 @@ package dev.reparo.ncnn;
 
 import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
+import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
@@ -53,13 +54,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread-safe.
  */
 public final class NcnnCalibrator {
-  /** Receives progress from worker threads; implementations must be thread-safe. */
-  public interface Progress {
-    void step(String phase, int done, int total);
-
-    Progress NONE = (phase, done, total) -> {};
-  }
-
   /**
    * How to calibrate.
    *
@@ -68,6 +62,7 @@ public final class NcnnCalibrator {
    * @param threads worker threads, 0 for one per core
    * @param probeImages images used by the per-layer int8 check (and EQ's search)
    * @param detector metadata overrides and input size, as {@code Detector.open} takes them
+   * @param progress told from the worker threads, so it must be thread-safe
    */
   public record Options(CalibrationMethod method, double percentile, WeightScaling weightScaling, int threads,
       int probeImages, DetectorOptions detector, Progress progress) {
