@@ -41,7 +41,7 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     addNcnn("BinaryOp", 1, 2, 1, 1);
     for (String layer : List.of("ShuffleChannel", "Swish", "Sigmoid", "ReLU", "Clip", "HardSwish",
         "HardSigmoid", "Mish", "TanH", "Reshape", "Permute", "Crop", "Pooling", "Interp", "Softmax",
-        "Flatten", "Softplus", "GELU", "Erf")) {
+        "Flatten", "Softplus", "GELU", "Erf", "UnaryOp")) {
       addNcnn(layer, 1, 1, 1, 1);
     }
   }

@@ -94,6 +94,15 @@ public final class NcnnParams {
     private BinaryOp() {}
   }
 
+  public static final class UnaryOp {
+    public static final String OP_TYPE = "0";
+    public static final int FLOOR = 2;
+    public static final int CEIL = 3;
+    public static final int EXP = 7;
+
+    private UnaryOp() {}
+  }
+
   public static final class Eltwise {
     public static final String OP_TYPE = "0";
     public static final int SUM = 1;
