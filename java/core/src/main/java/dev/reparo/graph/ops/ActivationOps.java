@@ -11,6 +11,7 @@ import static dev.reparo.graph.ops.Rules.normAxis;
 
 import dev.reparo.Tensor;
 import dev.reparo.format.ncnn.NcnnParams;
+import dev.reparo.format.ncnn.NcnnParams.UnaryOp;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.Shape;
 import dev.reparo.graph.constant.Arithmetic;
@@ -34,9 +35,9 @@ final class ActivationOps {
         op("Softplus", 1, 1, 1, 1, Map.of(), same).ncnn((cx, n) -> unary(cx, n, "Softplus")),
         op("Mish", 1, 1, 1, 1, Map.of(), same).ncnn((cx, n) -> unary(cx, n, "Mish")),
         op("Erf", 1, 1, 1, 1, Map.of(), same).ncnn((cx, n) -> unary(cx, n, "Erf")),
-        op("Exp", 1, 1, 1, 1, Map.of(), same),
-        op("Floor", 1, 1, 1, 1, Map.of(), rounding),
-        op("Ceil", 1, 1, 1, 1, Map.of(), rounding),
+        op("Exp", 1, 1, 1, 1, Map.of(), same).ncnn((cx, n) -> unaryOp(cx, n, UnaryOp.EXP)),
+        op("Floor", 1, 1, 1, 1, Map.of(), rounding).ncnn((cx, n) -> unaryOp(cx, n, UnaryOp.FLOOR)),
+        op("Ceil", 1, 1, 1, 1, Map.of(), rounding).ncnn((cx, n) -> unaryOp(cx, n, UnaryOp.CEIL)),
         op("HardSwish", 1, 1, 1, 1, Map.of(), same).ncnn((cx, n) -> cx.emit(layer("HardSwish", cx.layerName(n))
             .inputs(cx.blob(n, 0)).outputs(n.output(0))
             .floatAttr(NcnnParams.Hard.ALPHA, 1f / 6).floatAttr(NcnnParams.Hard.BETA, 0.5f).build())),
@@ -66,6 +67,12 @@ final class ActivationOps {
 
   static void unary(LoweringContext cx, Node n, String type) {
     cx.emit(layer(type, cx.layerName(n)).inputs(cx.blob(n, 0)).outputs(n.output(0)).build());
+  }
+
+  /** ncnn's UnaryOp layer applying {@code opType} to the blob. */
+  static void unaryOp(LoweringContext cx, Node n, int opType) {
+    cx.emit(layer("UnaryOp", cx.layerName(n)).inputs(cx.blob(n, 0)).outputs(n.output(0))
+        .intAttr(UnaryOp.OP_TYPE, opType).build());
   }
 
   static void ncnnClip(LoweringContext cx, Node n) {
