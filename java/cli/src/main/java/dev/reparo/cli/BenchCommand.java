@@ -1,5 +1,6 @@
 package dev.reparo.cli;
 
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backend;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
@@ -120,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         o.flush();
       });
       String machine = MachineFingerprint.current().toString();
-      double gflops = ModelSummary.of(Onnx.read(deployed.file("onnx"))).gflops();
+      double gflops = ModelSummary.of(Onnx.read(deployed.file(Artefact.ONNX))).gflops();
       BenchmarkReport.write(out, model.getFileName().toString(), machine, gflops, settings, results);
       o.println();
       o.print(Files.readString(out.resolve(BenchmarkReport.MARKDOWN)));

@@ -1,5 +1,6 @@
 package dev.reparo.cli;
 
+import dev.reparo.Progress;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.graph.Graph;
@@ -204,7 +205,7 @@ final class CalibrateCommand implements Callable<Integer> {
   }
 
   /** One progress bar per phase; calibration workers report from many threads. */
-  private static final class Bars implements NcnnCalibrator.Progress {
+  private static final class Bars implements Progress {
     private final PrintWriter err;
     private String phase;
     private ProgressBar bar;
@@ -214,12 +215,12 @@ final class CalibrateCommand implements Callable<Integer> {
     }
 
     @Override
-    public synchronized void step(String phase, int done, int total) {
+    public synchronized void step(String phase, long done, long total) {
       if (!phase.equals(this.phase)) {
         this.phase = phase;
-        bar = new ProgressBar(err, String.format("%-12s", phase), total);
+        bar = new ProgressBar(err, String.format("%-12s", phase), (int) total);
       }
-      bar.advanceTo(done);
+      bar.advanceTo((int) done);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.reparo.cli;
 
+import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.data.SyntheticDataset;
 import dev.reparo.io.AtomicFiles;
@@ -46,7 +47,7 @@ final class Demo {
     Path samples = dir.resolve("samples");
     Path images = samples.resolve(SyntheticDataset.IMAGES);
     if (!Files.isDirectory(images)) {
-      new SyntheticDataset(SAMPLE_SEED).write(samples, SAMPLES, (done, total) -> {});
+      new SyntheticDataset(SAMPLE_SEED).write(samples, SAMPLES, Progress.NONE);
     }
     try (Stream<Path> s = Files.list(images)) {
       return new Bundle(dir, model, s.sorted().toList());

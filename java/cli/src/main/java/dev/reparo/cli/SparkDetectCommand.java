@@ -145,7 +145,7 @@ final class SparkDetectCommand implements Callable<Integer> {
   private static SparkDetectJob.Summary run(SparkDetectJob.Request request, PrintWriter err) {
     Object lock = new Object();
     ProgressBar[] bar = {null};
-    return SparkDetectJob.run(request, (done, total) -> {
+    return SparkDetectJob.run(request, (phase, done, total) -> {
       synchronized (lock) {
         if (bar[0] == null) {
           bar[0] = new ProgressBar(err, "spark-detect", (int) total);

@@ -38,7 +38,7 @@ final class SynthCommand implements Runnable {
     PrintWriter err = spec.commandLine().getErr();
     int step = Math.max(1, count / 100);
     long start = System.nanoTime();
-    new SyntheticDataset(seed).write(out, count, (done, total) -> {
+    new SyntheticDataset(seed).write(out, count, (phase, done, total) -> {
       if (!quiet && (done % step == 0 || done == total)) {
         err.printf("\rsynth: %d/%d images", done, total);
         err.flush();

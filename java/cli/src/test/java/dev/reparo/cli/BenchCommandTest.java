@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reparo.Progress;
 import dev.reparo.Tensor;
 import dev.reparo.format.npy.Npy;
 import java.awt.image.BufferedImage;
@@ -72,7 +73,7 @@ class BenchCommandTest {
 
   @Test
   void benchTimesTheUnfusedAndInt8ModelsBesideTheFusedOne(@TempDir Path dir) throws Exception {
-    new dev.reparo.data.SyntheticDataset(11).write(dir.resolve("calib"), 4, (d, t) -> {});
+    new dev.reparo.data.SyntheticDataset(11).write(dir.resolve("calib"), 4, Progress.NONE);
     ReparoCliTest.Result c = ReparoCliTest.run(concat(new String[] {"calibrate", "-m", MODEL.toString(), "--images",
         dir.resolve("calib/images").toString(), "--method", "minmax", "--out", dir.resolve("int8").toString()},
         DetectAndEvalCommandTest.META));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.Progress;
 import dev.reparo.data.SyntheticDataset;
 import dev.reparo.quant.CalibrationTable;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ class CalibrateCommandTest {
 
   @Test
   void mixedPerTensorCalibrationKeepsLayersInFp32AndReportsThem(@TempDir Path dir) throws Exception {
-    new SyntheticDataset(3).write(dir.resolve("data"), 3, (d, t) -> {});
+    new SyntheticDataset(3).write(dir.resolve("data"), 3, Progress.NONE);
     Path out = dir.resolve("mixed");
     // A small model (7 convolutions at 64x64) keeps the search cheap.
     List<String> args = new ArrayList<>(List.of("calibrate", "-m",
@@ -74,7 +75,7 @@ class CalibrateCommandTest {
 
   @Test
   void theStemStaysFp32UnlessInt8StemIsGiven(@TempDir Path dir) throws Exception {
-    new SyntheticDataset(3).write(dir.resolve("data"), 2, (d, t) -> {});
+    new SyntheticDataset(3).write(dir.resolve("data"), 2, Progress.NONE);
     Path model = DetectAndEvalCommandTest.FIXTURES.resolve("repvgg_stack-default-torchscript13/model.onnx");
     java.util.Map<Boolean, CalibrationTable> tables = new java.util.HashMap<>();
     String stem = null;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.Progress;
 import dev.reparo.Tensor;
 import dev.reparo.format.npy.Npy;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ class ConvertAndInferCommandTest {
   @Test
   void inferOnAnImageUsesDetectsPreprocessing(@TempDir Path dir) throws Exception {
     Path model = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw").resolve("model.onnx");
-    new dev.reparo.data.SyntheticDataset(4).write(dir.resolve("data"), 1, (d, t) -> {});
+    new dev.reparo.data.SyntheticDataset(4).write(dir.resolve("data"), 1, Progress.NONE);
     Path image;
     try (var s = Files.list(dir.resolve("data/images"))) {
       image = s.findFirst().orElseThrow();

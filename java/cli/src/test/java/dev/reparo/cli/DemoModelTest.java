@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.Progress;
 import dev.reparo.data.SyntheticDataset;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class DemoModelTest {
   @Test
   void validationMapMatchesPytorchsEvaluation(@TempDir Path dir) throws Exception {
     Path val = dir.resolve("val");
-    new SyntheticDataset(VAL_SEED).write(val, VAL_IMAGES, (d, t) -> {});
+    new SyntheticDataset(VAL_SEED).write(val, VAL_IMAGES, Progress.NONE);
     Path model = Demo.prepare(dir.resolve("demo")).model();
     ReparoCliTest.Result r = ReparoCliTest.run("eval", "-m", model.toString(),
         "--gt", val.resolve(SyntheticDataset.ANNOTATIONS).toString());

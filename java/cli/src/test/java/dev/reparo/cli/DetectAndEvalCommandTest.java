@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reparo.Progress;
 import dev.reparo.data.SyntheticDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ class DetectAndEvalCommandTest {
 
   @Test
   void detectWritesAnnotatedImagesAndCocoResultsMappedToTheDataset(@TempDir Path dir) throws Exception {
-    new SyntheticDataset(5).write(dir.resolve("data"), 3, (d, t) -> {});
+    new SyntheticDataset(5).write(dir.resolve("data"), 3, Progress.NONE);
     List<String> args = new ArrayList<>(List.of("detect", "-m",
         FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw/model.onnx").toString(),
         "-s", dir.resolve("data/images").toString(), "-o", dir.resolve("out").toString(),
@@ -108,7 +109,7 @@ class DetectAndEvalCommandTest {
 
   @Test
   void aMixedFolderSkipsTheUnreadableNamingEachAndCountsOnlyDecodedImages(@TempDir Path dir) throws Exception {
-    new SyntheticDataset(5).write(dir.resolve("data"), 2, (d, t) -> {});
+    new SyntheticDataset(5).write(dir.resolve("data"), 2, Progress.NONE);
     Path images = dir.resolve("data/images");
     Files.writeString(images.resolve("zz-broken.jpg"), "not a JPEG");
     ReparoCliTest.Result r = detect(images, dir);

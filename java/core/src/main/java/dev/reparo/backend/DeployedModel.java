@@ -30,8 +30,7 @@ import java.util.Map;
  *  "ncnn_fp16": false, "metadata": {"names": "[…]", …}}
  * </pre>
  *
- * @param files artefact kind ({@code onnx}, {@code ncnn_param}, {@code ncnn_bin}) → file name in
- *     {@code dir}
+ * @param files artefact kind ({@link Artefact#key()}) → file name in {@code dir}
  * @param sha256 artefact kind → SHA-256 of the file as written (hex); {@link #verify()} checks the
  *     files against it. Empty for a {@code model.json} written before digests were recorded.
  */
@@ -51,7 +50,16 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
   }
 
   /** The path of one artefact, or throws naming what is missing. */
-  public Path file(String kind) {
+  public Path file(Artefact artefact) {
+    return file(artefact.key());
+  }
+
+  /** True when the model lists {@code artefact}. */
+  public boolean has(Artefact artefact) {
+    return files.containsKey(artefact.key());
+  }
+
+  private Path file(String kind) {
     String name = files.get(kind);
     if (name == null) {
       throw new ModelFormatException(dir.resolve(DESCRIPTOR) + ": has no '" + kind + "' artefact (re-run reparo convert)");

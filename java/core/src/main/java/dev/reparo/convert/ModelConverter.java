@@ -2,6 +2,7 @@ package dev.reparo.convert;
 
 import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.format.ncnn.NcnnFiles;
 import dev.reparo.format.ncnn.NcnnWriter;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +33,6 @@ import java.util.Map;
  * Stateless and thread-safe; concurrent conversions must write to different directories.
  */
 public final class ModelConverter {
-  public static final String FUSED_ONNX = "model.fused.onnx";
-  public static final String NCNN_PARAM = "model.param";
-  public static final String NCNN_BIN = "model.bin";
 
   private ModelConverter() {}
 
@@ -84,19 +83,18 @@ public final class ModelConverter {
     PassManager.Report lowering = NcnnLowering.lower(ncnn);
     NcnnFiles ncnnFiles = NcnnWriter.render(ncnn, fp16 ? NcnnWriter.WeightStorage.FP16 : NcnnWriter.WeightStorage.FP32);
 
-    Map<String, byte[]> artefacts = new LinkedHashMap<>();
-    artefacts.put("onnx", fused);
-    artefacts.put("ncnn_param", ncnnFiles.paramBytes());
-    artefacts.put("ncnn_bin", ncnnFiles.bin());
-    Map<String, String> names = Map.of("onnx", FUSED_ONNX, "ncnn_param", NCNN_PARAM, "ncnn_bin", NCNN_BIN);
+    Map<Artefact, byte[]> artefacts = new EnumMap<>(Artefact.class);
+    artefacts.put(Artefact.ONNX, fused);
+    artefacts.put(Artefact.NCNN_PARAM, ncnnFiles.paramBytes());
+    artefacts.put(Artefact.NCNN_BIN, ncnnFiles.bin());
     Map<String, String> files = new LinkedHashMap<>();
     Map<String, String> digests = new LinkedHashMap<>();
     Files.createDirectories(outDir);
-    for (Map.Entry<String, byte[]> a : artefacts.entrySet()) {
-      String name = names.get(a.getKey());
+    for (Map.Entry<Artefact, byte[]> a : artefacts.entrySet()) {
+      String name = a.getKey().fileName();
       AtomicFiles.write(outDir.resolve(name), a.getValue());
-      files.put(a.getKey(), name);
-      digests.put(a.getKey(), Digests.sha256(a.getValue()));
+      files.put(a.getKey().key(), name);
+      digests.put(a.getKey().key(), Digests.sha256(a.getValue()));
     }
     DeployedModel model = new DeployedModel(outDir, onnx.getFileName().toString(), sha, input.name(),
         dims(input.shape()), outNames, outShapes, files, digests, fp16, graph.metadata());

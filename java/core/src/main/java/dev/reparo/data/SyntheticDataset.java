@@ -1,6 +1,7 @@
 package dev.reparo.data;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.Progress;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -40,12 +41,6 @@ public final class SyntheticDataset {
   public static final String ANNOTATIONS = "annotations.json";
   public static final String IMAGES = "images";
 
-  /** Told after each image; called on the writing thread. */
-  @FunctionalInterface
-  public interface Progress {
-    void imagesWritten(int done, int total);
-  }
-
   private final SceneGenerator generator;
 
   public SyntheticDataset(long seed) {
@@ -60,6 +55,7 @@ public final class SyntheticDataset {
   /**
    * Generates {@code count} images into the folder {@code out}, which must not exist or be empty.
    *
+   * @param progress told after each image (phase "images"), on the writing thread; may be null
    * @throws InvalidInputException if {@code count} is not positive or {@code out} is a file or a
    *     non-empty folder
    */
@@ -127,7 +123,7 @@ public final class SyntheticDataset {
               round(object.geometry().area()), 0));
         }
         if (progress != null) {
-          progress.imagesWritten(i + 1, count);
+          progress.step("images", i + 1, count);
         }
       }
     } finally {

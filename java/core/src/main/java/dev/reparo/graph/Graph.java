@@ -314,19 +314,16 @@ public final class Graph {
     return used;
   }
 
+  /** A name allocator that avoids every name in use now ({@link #usedNames()}). */
+  public NameAllocator names() {
+    return new NameAllocator(usedNames());
+  }
+
   /** {@code base}, or {@code base_1}, {@code base_2}... whichever is not yet a value or node name. */
   public String uniqueName(String base) {
-    Set<String> used = usedNames();
-    if (!used.contains(base)) {
-      return base;
-    }
-    for (int i = 1; ; i++) {
-      String candidate = base + "_" + i;
-      if (!used.contains(candidate)) {
-        return candidate;
-      }
-    }
+    return names().fresh(base);
   }
+
 
   // ---- ordering
 

@@ -8,7 +8,11 @@ import dev.reparo.graph.Node;
 import dev.reparo.graph.Shape;
 import dev.reparo.graph.ShapeInference;
 import dev.reparo.graph.ValueInfo;
-import dev.reparo.passes.ConstantEvaluator.CannotFold;
+import dev.reparo.graph.constant.CannotFold;
+import dev.reparo.graph.constant.Casts;
+import dev.reparo.graph.constant.ConstValue;
+import dev.reparo.graph.constant.Generators;
+import dev.reparo.graph.ops.ConstantEvaluator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -90,11 +94,7 @@ public final class FoldConstants implements GraphPass {
         if (!s.isKnown()) {
           return null;
         }
-        int[] dims = new int[s.rank()];
-        for (int i = 0; i < dims.length; i++) {
-          dims[i] = Math.toIntExact(s.dim(i).value());
-        }
-        return List.of(ConstantEvaluator.shape(dims, node));
+        return List.of(Generators.shape(s, node.attrInt("start", 0), node.attrInt("end", s.rank())));
       }
       case "CastLike" -> {
         ConstValue x = constant(graph, node.input(0), folded);
@@ -102,7 +102,7 @@ public final class FoldConstants implements GraphPass {
         if (x == null || like == null || like.type() == DataType.UNDEFINED) {
           return null;
         }
-        return List.of(ConstantEvaluator.cast(x, like.type()));
+        return List.of(Casts.cast(x, like.type()));
       }
       default -> {
         List<ConstValue> inputs = new ArrayList<>();

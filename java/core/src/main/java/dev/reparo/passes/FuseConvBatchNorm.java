@@ -16,32 +16,27 @@ import java.util.List;
  *
  * <p>Stateless and thread-safe.
  */
-public final class FuseConvBatchNorm implements GraphPass {
-  @Override
-  public String name() {
-    return "fuse-conv-batchnorm";
+public final class FuseConvBatchNorm extends RewriteRule<FuseConvBatchNorm.Site> {
+  record Site(Node convNode, Node bnNode, ConvAttributes conv, BatchNormAffine bn) {}
+
+  public FuseConvBatchNorm() {
+    super("fuse-conv-batchnorm", false, "BatchNormalization");
   }
 
   @Override
-  public void run(Graph g, PassLog log) {
-    for (Node bn : List.copyOf(g.nodes())) {
-      if (!bn.opType().equals("BatchNormalization")) {
-        continue;
-      }
-      Node conv = g.producer(bn.input(0));
-      if (conv == null || !conv.opType().equals("Conv")) {
-        continue;
-      }
-      try {
-        fuse(g, conv, bn);
-        log.rewrote(GraphQueries.label(bn));
-      } catch (PatternRefused r) {
-        log.refused(GraphQueries.label(bn), r.getMessage());
-      }
+  public Match<Site> match(Graph g, Node bn) {
+    Node conv = g.producer(bn.input(0));
+    if (conv == null || !conv.opType().equals("Conv")) {
+      return Match.none();
+    }
+    try {
+      return Match.at(GraphQueries.label(bn), site(g, conv, bn));
+    } catch (PatternRefused r) {
+      return Match.refused(GraphQueries.label(bn), r.getMessage());
     }
   }
 
-  private static void fuse(Graph g, Node convNode, Node bnNode) throws PatternRefused {
+  private static Site site(Graph g, Node convNode, Node bnNode) throws PatternRefused {
     if (GraphQueries.soleConsumer(g, convNode.output(0)) != bnNode) {
       throw new PatternRefused("output '" + convNode.output(0) + "' of conv '"
           + GraphQueries.label(convNode) + "' is also read elsewhere");
@@ -52,21 +47,27 @@ public final class FuseConvBatchNorm implements GraphPass {
       throw new PatternRefused("BatchNormalization has " + bn.channels() + " channels, conv '"
           + GraphQueries.label(convNode) + "' outputs " + conv.outChannels());
     }
+    return new Site(convNode, bnNode, conv, bn);
+  }
+
+  @Override
+  public void rewrite(Graph g, Site s) {
+    ConvAttributes conv = s.conv();
     float[] w = conv.weight().data();
     int perChannel = w.length / conv.outChannels();
     double[] weight = new double[w.length];
     double[] bias = conv.biasOrZero();
     for (int o = 0; o < conv.outChannels(); o++) {
-      double s = bn.scale()[o];
+      double scale = s.bn().scale()[o];
       for (int i = o * perChannel; i < (o + 1) * perChannel; i++) {
-        weight[i] = w[i] * s;
+        weight[i] = w[i] * scale;
       }
-      bias[o] = bias[o] * s + bn.shift()[o];
+      bias[o] = bias[o] * scale + s.bn().shift()[o];
     }
-    Node fused = ConvAttributes.build(g, convNode.name(), convNode.input(0), bnNode.output(0),
+    Node fused = ConvAttributes.build(g, s.convNode().name(), s.convNode().input(0), s.bnNode().output(0),
         weight, conv.weight().shape(), bias, conv.strides(), conv.pads(), conv.dilations(),
         conv.group());
-    g.replaceNode(convNode, fused);
-    GraphEdits.removeNodes(g, List.of(convNode, bnNode));
+    g.replaceNode(s.convNode(), fused);
+    GraphEdits.removeNodes(g, List.of(s.convNode(), s.bnNode()));
   }
 }

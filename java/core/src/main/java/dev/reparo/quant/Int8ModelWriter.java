@@ -3,6 +3,7 @@ package dev.reparo.quant;
 import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.io.Digests;
 import dev.reparo.convert.ModelConverter;
@@ -32,8 +33,6 @@ import java.util.Set;
  * must go to different directories.
  */
 public final class Int8ModelWriter {
-  public static final String QDQ_ONNX = "model.qdq.onnx";
-  public static final String TABLE = "model.table";
 
   private Int8ModelWriter() {}
 
@@ -93,7 +92,7 @@ public final class Int8ModelWriter {
       throw new InvalidInputException("layers to keep in FP32 are not quantized layers of the calibration table: "
           + unknown.subList(0, Math.min(5, unknown.size())) + (unknown.size() > 5 ? " ..." : ""));
     }
-    Graph fused = Onnx.read(fp32.file("onnx"));
+    Graph fused = Onnx.read(fp32.file(Artefact.ONNX));
     Graph lowered = fused.copy();
     NcnnLowering.lower(lowered);
     List<String> faulty = GroupedInt8Layers.find(lowered).stream().filter(full::quantizes).toList();
@@ -111,28 +110,26 @@ public final class Int8ModelWriter {
           + " as quantizable: " + missing.subList(0, Math.min(5, missing.size())) + (missing.size() > 5 ? " ..." : ""));
     }
     Files.createDirectories(outDir);
-    NcnnWriter.write(lowered, outDir.resolve(ModelConverter.NCNN_PARAM), outDir.resolve(ModelConverter.NCNN_BIN),
+    NcnnWriter.write(lowered, outDir.resolve(Artefact.NCNN_PARAM.fileName()), outDir.resolve(Artefact.NCNN_BIN.fileName()),
         NcnnWriter.WeightStorage.FP32);
-    Onnx.write(fused, outDir.resolve(ModelConverter.FUSED_ONNX));
+    Onnx.write(fused, outDir.resolve(Artefact.ONNX.fileName()));
     List<String> qdq = List.of();
     String skipped = "";
     Graph qdqGraph = fused.copy();
     try {
       qdq = QdqOnnx.apply(qdqGraph, table, options.weightScaling());
-      Onnx.write(qdqGraph, outDir.resolve(QDQ_ONNX));
+      Onnx.write(qdqGraph, outDir.resolve(Artefact.ONNX_QDQ.fileName()));
     } catch (UnsupportedOpException e) {
       skipped = e.getMessage();
-      Files.deleteIfExists(outDir.resolve(QDQ_ONNX));
+      Files.deleteIfExists(outDir.resolve(Artefact.ONNX_QDQ.fileName()));
     }
-    table.write(outDir.resolve(TABLE));
+    table.write(outDir.resolve(Artefact.CALIBRATION_TABLE.fileName()));
     Map<String, String> files = new LinkedHashMap<>();
-    files.put("onnx", ModelConverter.FUSED_ONNX);
-    files.put("ncnn_param", ModelConverter.NCNN_PARAM);
-    files.put("ncnn_bin", ModelConverter.NCNN_BIN);
-    if (skipped.isEmpty()) {
-      files.put("onnx_qdq", QDQ_ONNX);
+    for (Artefact a : Artefact.values()) {
+      if (a != Artefact.ONNX_QDQ || skipped.isEmpty()) {
+        files.put(a.key(), a.fileName());
+      }
     }
-    files.put("calibration_table", TABLE);
     Map<String, String> digests = new LinkedHashMap<>();
     for (Map.Entry<String, String> f : files.entrySet()) {
       digests.put(f.getKey(), Digests.sha256(outDir.resolve(f.getValue())));

@@ -1,6 +1,7 @@
 package dev.reparo.quant;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
@@ -29,7 +30,7 @@ public record QuantizableLayer(String name, String type, String input, String ou
    * layer names a calibration table uses.
    */
   public static Graph lowered(DeployedModel fp32) throws IOException {
-    Graph g = Onnx.read(fp32.file("onnx"));
+    Graph g = Onnx.read(fp32.file(Artefact.ONNX));
     NcnnLowering.lower(g);
     return g;
   }

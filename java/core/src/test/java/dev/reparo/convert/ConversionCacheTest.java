@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ModelFormatException;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.io.Digests;
 import dev.reparo.testing.Fixture;
@@ -45,9 +46,9 @@ class ConversionCacheTest {
   @Test
   void recordsTheSha256OfEveryArtefact(@TempDir Path root) throws IOException {
     DeployedModel m = new ConversionCache(root).deploy(MODEL);
-    assertEquals(Set.of("onnx", "ncnn_param", "ncnn_bin"), m.sha256().keySet());
-    for (String kind : m.files().keySet()) {
-      assertEquals(Digests.sha256(m.file(kind)), m.sha256().get(kind), kind);
+    assertEquals(Set.of(Artefact.ONNX.key(), Artefact.NCNN_PARAM.key(), Artefact.NCNN_BIN.key()), m.sha256().keySet());
+    for (Artefact a : List.of(Artefact.ONNX, Artefact.NCNN_PARAM, Artefact.NCNN_BIN)) {
+      assertEquals(Digests.sha256(m.file(a)), m.sha256().get(a.key()), a.key());
     }
     DeployedModel reread = DeployedModel.read(m.dir());
     assertEquals(m.sha256(), reread.sha256());
@@ -58,7 +59,7 @@ class ConversionCacheTest {
   void corruptedArtefactIsDetectedAndRebuilt(@TempDir Path root) throws IOException {
     ConversionCache cache = new ConversionCache(root);
     DeployedModel first = cache.deploy(MODEL);
-    Path bin = first.file("ncnn_bin");
+    Path bin = first.file(Artefact.NCNN_BIN);
     byte[] good = Files.readAllBytes(bin);
     byte[] bad = good.clone();
     bad[bad.length / 2] ^= 0x10;
@@ -69,7 +70,7 @@ class ConversionCacheTest {
 
     DeployedModel rebuilt = cache.deploy(MODEL);
     assertEquals(2, cache.conversionsRun(), "the entry was converted again");
-    assertArrayEquals(good, Files.readAllBytes(rebuilt.file("ncnn_bin")));
+    assertArrayEquals(good, Files.readAllBytes(rebuilt.file(Artefact.NCNN_BIN)));
     rebuilt.verify();
   }
 

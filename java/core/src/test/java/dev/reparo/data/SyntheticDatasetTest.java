@@ -56,7 +56,7 @@ class SyntheticDatasetTest {
   void writesCocoDetectionJson() throws IOException {
     List<int[]> progress = new ArrayList<>();
     Path out = tmp.resolve("ds");
-    new SyntheticDataset(77).write(out, 6, (done, total) -> progress.add(new int[] {done, total}));
+    new SyntheticDataset(77).write(out, 6, (phase, done, total) -> progress.add(new int[] {(int) done, (int) total}));
     assertEquals(6, progress.size());
     assertArrayEquals(new int[] {6, 6}, progress.get(5));
 

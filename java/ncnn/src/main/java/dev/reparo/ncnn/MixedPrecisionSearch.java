@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reparo.InvalidInputException;
+import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
@@ -58,7 +59,7 @@ public final class MixedPrecisionSearch {
    * @param detector metadata overrides and input size, as {@code Detector.open} takes them
    */
   public record Options(double target, int images, int threads, DetectorOptions detector,
-      NcnnCalibrator.Progress progress) {
+      Progress progress) {
     public Options {
       if (!(target >= 0 && target <= 1)) {
         throw new InvalidInputException("the mixed-precision cosine target must be in [0, 1], got " + target);
@@ -69,7 +70,7 @@ public final class MixedPrecisionSearch {
     }
 
     public static Options of(double target) {
-      return new Options(target, DEFAULT_IMAGES, 0, DetectorOptions.defaults(), NcnnCalibrator.Progress.NONE);
+      return new Options(target, DEFAULT_IMAGES, 0, DetectorOptions.defaults(), Progress.NONE);
     }
 
     public Options withImages(int n) {
@@ -84,7 +85,7 @@ public final class MixedPrecisionSearch {
       return new Options(target, images, threads, d, progress);
     }
 
-    public Options withProgress(NcnnCalibrator.Progress p) {
+    public Options withProgress(Progress p) {
       return new Options(target, images, threads, detector, p);
     }
   }

@@ -1,5 +1,6 @@
 package dev.reparo.ncnn;
 
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backend;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -10,9 +11,6 @@ import dev.reparo.detect.DetectorOptions;
  * {@link java.util.ServiceLoader} in {@code META-INF/services}. Stateless and thread-safe.
  */
 public final class NcnnBackend implements Backend {
-  public static final String PARAM = "ncnn_param";
-  public static final String BIN = "ncnn_bin";
-
   @Override
   public DetectorOptions.Backend kind() {
     return DetectorOptions.Backend.NCNN;
@@ -45,7 +43,7 @@ public final class NcnnBackend implements Backend {
     if (options.threads() > 0) {
       o.threads(options.threads());
     }
-    NcnnModel net = NcnnModel.load(model.file(PARAM), model.file(BIN), o.build());
+    NcnnModel net = NcnnModel.load(model.file(Artefact.NCNN_PARAM), model.file(Artefact.NCNN_BIN), o.build());
     return new NcnnLoadedModel(net, model);
   }
 }

@@ -2,8 +2,10 @@ package dev.reparo.ncnn;
 
 import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
+import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
@@ -52,13 +54,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread-safe.
  */
 public final class NcnnCalibrator {
-  /** Receives progress from worker threads; implementations must be thread-safe. */
-  public interface Progress {
-    void step(String phase, int done, int total);
-
-    Progress NONE = (phase, done, total) -> {};
-  }
-
   /**
    * How to calibrate.
    *
@@ -67,6 +62,7 @@ public final class NcnnCalibrator {
    * @param threads worker threads, 0 for one per core
    * @param probeImages images used by the per-layer int8 check (and EQ's search)
    * @param detector metadata overrides and input size, as {@code Detector.open} takes them
+   * @param progress told from the worker threads, so it must be thread-safe
    */
   public record Options(CalibrationMethod method, double percentile, WeightScaling weightScaling, int threads,
       int probeImages, DetectorOptions detector, Progress progress) {
@@ -144,7 +140,7 @@ public final class NcnnCalibrator {
     int workers = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
     NcnnOptions one = NcnnOptions.builder().threads(1).build();
     DetectorOptions detOpts = options.detector().toBuilder().backend(DetectorOptions.Backend.NCNN).threads(1).build();
-    try (NcnnModel net = NcnnModel.load(fp32.file("ncnn_param"), fp32.file("ncnn_bin"), one);
+    try (NcnnModel net = NcnnModel.load(fp32.file(Artefact.NCNN_PARAM), fp32.file(Artefact.NCNN_BIN), one);
         Detector detector = Detector.open(fp32.dir(), detOpts)) {
       checkNames(net, layers, fp32);
       Run run = new Run(net, detector, layers, images, Math.max(1, workers), options.progress());
@@ -216,7 +212,7 @@ public final class NcnnCalibrator {
     net.param().layers().forEach(l -> names.add(l.name()));
     for (QuantizableLayer l : layers) {
       if (!names.contains(l.name())) {
-        throw new ModelFormatException(fp32.dir() + ": " + fp32.files().get("ncnn_param") + " has no layer '" + l.name()
+        throw new ModelFormatException(fp32.dir() + ": " + fp32.files().get(Artefact.NCNN_PARAM.key()) + " has no layer '" + l.name()
             + "', which its fused ONNX lowers to; re-run reparo convert");
       }
     }

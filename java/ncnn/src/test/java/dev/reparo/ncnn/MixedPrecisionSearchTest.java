@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -117,13 +118,13 @@ class MixedPrecisionSearchTest {
         Int8ModelWriter.Options.defaults().withKeepFp32(kept), dir.resolve("mixed"));
     assertEquals(List.copyOf(kept).stream().sorted().toList(), w.fp32Layers().stream().sorted().toList());
     assertEquals(table.inputScales().size() - kept.size(), w.int8Layers().size());
-    NcnnParam param = NcnnParam.parse(Files.readString(w.model().file("ncnn_param")), "mixed.param");
+    NcnnParam param = NcnnParam.parse(Files.readString(w.model().file(Artefact.NCNN_PARAM)), "mixed.param");
     for (NcnnParam.Layer l : param.layers()) {
       if (table.quantizes(l.name())) {
         assertEquals(kept.contains(l.name()), l.intParam(8, 0) == 0, l.name() + " int8_scale_term");
       }
     }
-    CalibrationTable written = CalibrationTable.read(w.model().file("calibration_table"));
+    CalibrationTable written = CalibrationTable.read(w.model().file(Artefact.CALIBRATION_TABLE));
     assertEquals(table.without(kept), written);
     double measured = measuredCosine(w.model());
     System.out.printf("target %.6f: %d of %d layers kept in FP32 %s; output cosine %.6f (search), %.6f (written"
@@ -136,7 +137,7 @@ class MixedPrecisionSearchTest {
     assertEquals(w.int8Layers().size(), w.qdqNodes().size());
     assertTrue(w.qdqNodes().stream().noneMatch(kept::contains), "no Q/DQ around the kept layers");
     // Reparo's reader does not take Q/DQ operators: inspect the same transformation in memory.
-    Graph qdq = Onnx.read(fp32.file("onnx"));
+    Graph qdq = Onnx.read(fp32.file(Artefact.ONNX));
     QdqOnnx.apply(qdq, table.without(kept));
     for (Node n : qdq.nodes()) {
       if (kept.contains(n.name())) {
@@ -161,8 +162,8 @@ class MixedPrecisionSearchTest {
     double sum = 0;
     int n = 0;
     try (Detector det = Detector.open(fp32.dir(), NcnnCalibratorTest.detectorOptions());
-        OrtSession fp = env.createSession(fp32.file("onnx").toString(), new OrtSession.SessionOptions());
-        OrtSession q = env.createSession(int8.file("onnx_qdq").toString(), new OrtSession.SessionOptions())) {
+        OrtSession fp = env.createSession(fp32.file(Artefact.ONNX).toString(), new OrtSession.SessionOptions());
+        OrtSession q = env.createSession(int8.file(Artefact.ONNX_QDQ).toString(), new OrtSession.SessionOptions())) {
       for (Path img : images) {
         Tensor in = det.preprocess(ImageLoader.read(img));
         List<float[]> x = NcnnCalibratorTest.ort(env, fp, fp32.inputName(), in);

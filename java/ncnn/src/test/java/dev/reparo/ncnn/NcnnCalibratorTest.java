@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -98,8 +99,8 @@ class NcnnCalibratorTest {
     try (Detector det = Detector.open(fp32.dir(), opts);
         LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(fp32, opts);
         LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(int8, opts);
-        OrtSession fp = env.createSession(fp32.file("onnx").toString(), new OrtSession.SessionOptions());
-        OrtSession qdq = env.createSession(int8.file("onnx_qdq").toString(), new OrtSession.SessionOptions())) {
+        OrtSession fp = env.createSession(fp32.file(Artefact.ONNX).toString(), new OrtSession.SessionOptions());
+        OrtSession qdq = env.createSession(int8.file(Artefact.ONNX_QDQ).toString(), new OrtSession.SessionOptions())) {
       for (Path img : list(heldOut)) {
         Tensor in = det.preprocess(ImageLoader.read(img));
         List<Tensor> x = a.run(in);
@@ -142,7 +143,7 @@ class NcnnCalibratorTest {
     assertEquals(3, w.faulty().size(), "faulty: " + w.faulty());
     assertEquals(w.faulty(), w.fp32Layers());
     assertEquals(r.table().inputScales().size() - 3, w.int8Layers().size());
-    NcnnParam param = NcnnParam.parse(Files.readString(w.model().file("ncnn_param")), "int8.param");
+    NcnnParam param = NcnnParam.parse(Files.readString(w.model().file(Artefact.NCNN_PARAM)), "int8.param");
     for (String layer : w.faulty()) {
       NcnnParam.Layer l = param.layers().stream().filter(x -> x.name().equals(layer)).findFirst().orElseThrow();
       assertEquals("ConvolutionDepthWise", l.type());
@@ -188,7 +189,7 @@ class NcnnCalibratorTest {
     // bound sits below what it measures; ORT keeps the general bound.
     assertTrue(worst[0] > 0.8, "ncnn int8 head cosine " + worst[0]);
     assertTrue(worst[1] > MIN_HEAD_COSINE, "Q/DQ ONNX head cosine " + worst[1]);
-    assertEquals(r.table(), CalibrationTable.read(dir.resolve("int8").resolve(Int8ModelWriter.TABLE)));
+    assertEquals(r.table(), CalibrationTable.read(dir.resolve("int8").resolve(Artefact.CALIBRATION_TABLE.fileName())));
 
     try (Detector d = Detector.open(dir.resolve("int8"), detectorOptions().toBuilder().confThreshold(0.25f).build());
         Detector f = Detector.open(dir.resolve("fp32"), detectorOptions().toBuilder().confThreshold(0.25f).build())) {
@@ -234,7 +235,7 @@ class NcnnCalibratorTest {
           Int8ModelWriter.Options.defaults().withWeightScaling(s), dir.resolve(s.cliName()));
       assertEquals(r.layers().size(), w.int8Layers().size());
       assertEquals(r.layers().size(), w.qdqNodes().size());
-      CalibrationTable table = CalibrationTable.read(w.model().file("calibration_table"));
+      CalibrationTable table = CalibrationTable.read(w.model().file(Artefact.CALIBRATION_TABLE));
       boolean someChannelsDiffer = false;
       for (String layer : table.weightLayers()) {
         float[] ws = table.weightScales(layer);
@@ -248,7 +249,7 @@ class NcnnCalibratorTest {
       assertEquals(s == WeightScaling.PER_CHANNEL, someChannelsDiffer);
       // Reparo's reader does not take Q/DQ operators: inspect the same transformation in memory
       // (ONNX Runtime runs the written file in compare()).
-      Graph qdq = dev.reparo.onnx.Onnx.read(fp32.file("onnx"));
+      Graph qdq = dev.reparo.onnx.Onnx.read(fp32.file(Artefact.ONNX));
       dev.reparo.quant.QdqOnnx.apply(qdq, r.table(), s);
       int weightDq = 0;
       for (Node n : qdq.nodes()) {

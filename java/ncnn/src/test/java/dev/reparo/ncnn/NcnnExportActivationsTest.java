@@ -47,7 +47,8 @@ class NcnnExportActivationsTest {
     GELU_ERF_HALF_FIRST(13, "GELU", false, (g, x) -> g.op("Mul", g.op("Mul", x, g.scalar(0.5f)), g.erfPlus1(x))),
     GELU_OP(20, "GELU", false, (g, x) -> g.op("Gelu", x)),
     GELU_TANH_OP(20, "GELU", false, (g, x) -> g.add(Node.builder("Gelu").inputs(x).stringAttr("approximate", "tanh"))),
-    SILU(13, "Swish", false, (g, x) -> g.op("Mul", x, g.op("Sigmoid", x)));
+    SILU(13, "Swish", false, (g, x) -> g.op("Mul", x, g.op("Sigmoid", x))),
+    EXP(13, "UnaryOp", false, (g, x) -> g.op("Exp", x));
 
     final int opset;
     final String layer;

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backend;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -13,16 +14,11 @@ import java.nio.file.Path;
 
 /**
  * The ONNX Runtime {@link Backend} (CPU execution provider): runs a converted model's fused ONNX
- * ({@code model.file("onnx")}), or, for an int8 model written by {@code reparo calibrate}, its Q/DQ
- * ONNX ({@code model.file("onnx_qdq")}). Registered for {@link java.util.ServiceLoader} in
+ * ({@link Artefact#ONNX}), or, for an int8 model written by {@code reparo calibrate}, its Q/DQ
+ * ONNX ({@link Artefact#ONNX_QDQ}). Registered for {@link java.util.ServiceLoader} in
  * {@code META-INF/services}. Stateless and thread-safe.
  */
 public final class OnnxRuntimeBackend implements Backend {
-  /** The artefact kind in {@code model.json} this backend runs. */
-  public static final String ONNX = "onnx";
-  /** The artefact kind of an int8 model's QuantizeLinear/DequantizeLinear ONNX, preferred when present. */
-  public static final String ONNX_QDQ = "onnx_qdq";
-
   @Override
   public DetectorOptions.Backend kind() {
     return DetectorOptions.Backend.ONNXRUNTIME;
@@ -51,7 +47,7 @@ public final class OnnxRuntimeBackend implements Backend {
 
   @Override
   public LoadedModel load(DeployedModel model, DetectorOptions options) {
-    Path onnx = model.files().containsKey(ONNX_QDQ) ? model.file(ONNX_QDQ) : model.file(ONNX);
+    Path onnx = model.has(Artefact.ONNX_QDQ) ? model.file(Artefact.ONNX_QDQ) : model.file(Artefact.ONNX);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions so = SessionSettings.from(options).toSessionOptions()) {
       OrtSession session;

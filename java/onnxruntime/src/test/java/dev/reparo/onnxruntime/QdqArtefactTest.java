@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ModelFormatException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ModelConverter;
@@ -33,11 +34,11 @@ class QdqArtefactTest {
     DeployedModel fp32 = ModelConverter.convert(onnx, dir.resolve("fp32"), false).model();
 
     Path int8Dir = Files.createDirectories(dir.resolve("int8"));
-    Files.copy(fp32.file("onnx"), int8Dir.resolve("model.qdq.onnx"));
-    Files.write(int8Dir.resolve(ModelConverter.FUSED_ONNX), new byte[] {1, 2, 3});
-    Map<String, String> files = new HashMap<>(Map.of("onnx", ModelConverter.FUSED_ONNX));
+    Files.copy(fp32.file(Artefact.ONNX), int8Dir.resolve("model.qdq.onnx"));
+    Files.write(int8Dir.resolve(Artefact.ONNX.fileName()), new byte[] {1, 2, 3});
+    Map<String, String> files = new HashMap<>(Map.of(Artefact.ONNX.key(), Artefact.ONNX.fileName()));
     DeployedModel onlyFp32 = copy(fp32, int8Dir, files);
-    files.put(OnnxRuntimeBackend.ONNX_QDQ, "model.qdq.onnx");
+    files.put(Artefact.ONNX_QDQ.key(), "model.qdq.onnx");
     DeployedModel withQdq = copy(fp32, int8Dir, files);
 
     OnnxRuntimeBackend backend = new OnnxRuntimeBackend();

@@ -1,5 +1,6 @@
 package dev.reparo.spark;
 
+import dev.reparo.Progress;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
@@ -7,14 +8,17 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * Reports how many images a detection job has done, from Spark's own events: after each task, the
  * driver's value of the job's image counter. Spark calls it on its listener thread, one event at a
- * time, so the {@link SparkDetectJob.Progress} it tells is called from that one thread only.
+ * time, so the {@link Progress} it tells is called from that one thread only.
  */
 final class ImagesProgress extends SparkListener {
   private final LongAccumulator done;
   private final long total;
-  private final SparkDetectJob.Progress listener;
+  /** The phase it reports. */
+  static final String PHASE = "detect";
 
-  ImagesProgress(LongAccumulator done, long total, SparkDetectJob.Progress listener) {
+  private final Progress listener;
+
+  ImagesProgress(LongAccumulator done, long total, Progress listener) {
     this.done = done;
     this.total = total;
     this.listener = listener;
@@ -22,6 +26,6 @@ final class ImagesProgress extends SparkListener {
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
-    listener.imagesDone(Math.min(done.value(), total), total);
+    listener.step(PHASE, Math.min(done.value(), total), total);
   }
 }

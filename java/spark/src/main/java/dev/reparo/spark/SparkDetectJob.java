@@ -1,6 +1,7 @@
 package dev.reparo.spark;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.io.FileTrees;
@@ -32,15 +33,6 @@ public final class SparkDetectJob {
   /** The master when neither the request nor spark-submit names one. */
   public static final String DEFAULT_MASTER = "local[2]";
   static final String IMAGE_GLOB = "*.{jpg,jpeg,png,bmp,gif,tif,tiff,JPG,JPEG,PNG,BMP,GIF,TIF,TIFF}";
-
-  /**
-   * Told how many images are done: from Spark's listener thread after each task, and once more
-   * from the running thread when the output is written (so implementations synchronize).
-   */
-  @FunctionalInterface
-  public interface Progress {
-    void imagesDone(long done, long total);
-  }
 
   /**
    * What to run. Immutable.
@@ -75,6 +67,9 @@ public final class SparkDetectJob {
    * Runs {@code request}; starts a Spark session and stops it at the end, or joins the JVM's running
    * one (an application's, or a test's) and leaves it running.
    *
+   * @param progress told how many images are done (phase "detect"): from Spark's listener thread
+   *     after each task, and once more from this thread when the output is written (so
+   *     implementations synchronize)
    * @throws InvalidInputException for a missing model, no images, an output that exists, or a
    *     running session on another master than the request's
    */
@@ -158,7 +153,7 @@ public final class SparkDetectJob {
     } finally {
       spark.sparkContext().removeSparkListener(listener);
     }
-    progress.imagesDone(Math.min(done.value(), total), total);
+    progress.step(ImagesProgress.PHASE, Math.min(done.value(), total), total);
     double seconds = (System.nanoTime() - t0) / 1e9;
     long detections = 0;
     long none = 0;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
+import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class SparkDetectJobTest {
     Path out = dir.resolve("results").resolve("dets.parquet");
     AtomicLong lastDone = new AtomicLong(-1);
     AtomicLong lastTotal = new AtomicLong(-1);
-    SparkDetectJob.Summary s = SparkDetectJob.run(request(images, out, false), (done, total) -> {
+    SparkDetectJob.Summary s = SparkDetectJob.run(request(images, out, false), (phase, done, total) -> {
       lastTotal.set(total);
       lastDone.set(done);
     });
@@ -53,7 +54,7 @@ class SparkDetectJobTest {
     }
 
     InvalidInputException exists = assertThrows(InvalidInputException.class,
-        () -> SparkDetectJob.run(request(images, out, false), (d, t) -> {}));
+        () -> SparkDetectJob.run(request(images, out, false), Progress.NONE));
     assertTrue(exists.getMessage().contains("exists; remove it or pass --overwrite"), exists.getMessage());
   }
 
@@ -63,14 +64,14 @@ class SparkDetectJobTest {
     Files.writeString(empty.resolve("notes.txt"), "not an image");
     SparkDetectJob.Request noModel = new SparkDetectJob.Request("local[1]", empty.toString(), dir.resolve("m.onnx"), false,
         dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of());
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> SparkDetectJob.run(noModel, (d, t) -> {}));
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> SparkDetectJob.run(noModel, Progress.NONE));
     assertTrue(e.getMessage().contains("no such model"), e.getMessage());
 
     InvalidInputException none = assertThrows(InvalidInputException.class,
-        () -> SparkDetectJob.run(request(empty, dir.resolve("o"), false), (d, t) -> {}));
+        () -> SparkDetectJob.run(request(empty, dir.resolve("o"), false), Progress.NONE));
     assertTrue(none.getMessage().contains("no images"), none.getMessage());
     InvalidInputException missing = assertThrows(InvalidInputException.class,
-        () -> SparkDetectJob.run(request(dir.resolve("nowhere"), dir.resolve("o"), false), (d, t) -> {}));
+        () -> SparkDetectJob.run(request(dir.resolve("nowhere"), dir.resolve("o"), false), Progress.NONE));
     assertTrue(missing.getMessage().contains("no such file or directory"), missing.getMessage());
     assertTrue(Files.notExists(dir.resolve("o")), "nothing written");
 
@@ -80,13 +81,13 @@ class SparkDetectJobTest {
     Path garbage = Files.writeString(dir.resolve("garbage.onnx"), "not a model");
     SparkDetectJob.Request bad = new SparkDetectJob.Request("local[1]", images.toString(), garbage, false,
         dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1"));
-    ModelFormatException onDriver = assertThrows(ModelFormatException.class, () -> SparkDetectJob.run(bad, (d, t) -> {}));
+    ModelFormatException onDriver = assertThrows(ModelFormatException.class, () -> SparkDetectJob.run(bad, Progress.NONE));
     assertTrue(onDriver.getMessage().contains("garbage.onnx: not a valid ONNX model"), onDriver.getMessage());
     SparkDetectJob.Request badOnExecutors = new SparkDetectJob.Request("local[1]", images.toString(), garbage, false,
         dir.resolve("o").toString(), 0, false, SparkFixtures.options(), Map.of("spark.driver.host", "127.0.0.1",
         ModelSource.CONVERT_ON, "executors"));
     ReparoException failed = assertThrows(ReparoException.class,
-        () -> SparkDetectJob.run(badOnExecutors, (d, t) -> {}));
+        () -> SparkDetectJob.run(badOnExecutors, Progress.NONE));
     assertTrue(failed.getMessage().startsWith("the Spark job failed: ") && failed.getMessage().contains("garbage.onnx"),
         failed.getMessage());
     assertTrue(Files.notExists(dir.resolve("o")), "nothing written");

@@ -1,5 +1,6 @@
 package dev.reparo.spark;
 
+import dev.reparo.Progress;
 import dev.reparo.data.SyntheticDataset;
 import dev.reparo.detect.DetectorOptions;
 import java.io.IOException;
@@ -34,7 +35,7 @@ final class SparkFixtures {
 
   /** {@code count} seeded synthetic JPEGs plus, when asked, a file of random bytes and a truncated JPEG. */
   static Path images(Path dir, int count, boolean withBadOnes) throws IOException {
-    new SyntheticDataset(11).write(dir.resolve("data"), count, (d, t) -> {});
+    new SyntheticDataset(11).write(dir.resolve("data"), count, Progress.NONE);
     Path images = dir.resolve("data").resolve(SyntheticDataset.IMAGES);
     if (withBadOnes) {
       byte[] noise = new byte[4000];

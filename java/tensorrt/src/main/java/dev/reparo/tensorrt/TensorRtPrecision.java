@@ -1,5 +1,6 @@
 package dev.reparo.tensorrt;
 
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.DetectorOptions;
 
@@ -14,16 +15,13 @@ import dev.reparo.detect.DetectorOptions;
  *       half precision except the few that would overflow or lose whole pixels there, which stay
  *       FP32;
  *   <li>{@link #INT8}: the explicitly quantized (QuantizeLinear/DequantizeLinear) ONNX that INT8
- *       conversion stores as the {@value #QDQ_ARTEFACT} artefact.
+ *       conversion stores as the {@link Artefact#ONNX_QDQ} artefact.
  * </ul>
  *
  * <p>Immutable and thread-safe.
  */
 public enum TensorRtPrecision {
   FP32, FP16, INT8;
-
-  /** The {@code model.json} artefact kind of an explicitly quantized (Q/DQ) ONNX. */
-  public static final String QDQ_ARTEFACT = "onnx_qdq";
 
   /**
    * The precision for these options and this model: {@code fp16} asks for FP16; otherwise a model
@@ -33,11 +31,11 @@ public enum TensorRtPrecision {
     if (options.fp16()) {
       return FP16;
     }
-    return model.files().containsKey(QDQ_ARTEFACT) ? INT8 : FP32;
+    return model.has(Artefact.ONNX_QDQ) ? INT8 : FP32;
   }
 
-  /** The artefact kind in {@code model.json} the engine is built from. */
-  public String artefact() {
-    return this == INT8 ? QDQ_ARTEFACT : "onnx";
+  /** The artefact the engine is built from. */
+  public Artefact artefact() {
+    return this == INT8 ? Artefact.ONNX_QDQ : Artefact.ONNX;
   }
 }

@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.format.npy.Npy;
@@ -115,7 +116,7 @@ class CastToFloat16Test {
   @Test
   void aDetectorComputesInHalfWithinToleranceAndKeepsItsInterface(@TempDir Path cache) throws Exception {
     DeployedModel m = new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
-    Graph fp32 = Onnx.read(m.file("onnx"));
+    Graph fp32 = Onnx.read(m.file(Artefact.ONNX));
     Map<String, Float> peaks = ActivationPeaks.of(fp32, m.inputShape());
     Graph fp16 = CastToFloat16.apply(fp32, peaks);
     assertOneFloatTypePerNode(fp16);
@@ -145,7 +146,7 @@ class CastToFloat16Test {
   @Test
   void decodedBoxCoordinatesBeyond512StayFloat32(@TempDir Path cache) throws Exception {
     DeployedModel m = new ConversionCache(cache).deploy(DECODED.resolve("model.onnx"));
-    Graph fp32 = Onnx.read(m.file("onnx"));
+    Graph fp32 = Onnx.read(m.file(Artefact.ONNX));
     long[] big = {1, 3, 320, 320};
     Map<String, Float> peaks = ActivationPeaks.of(fp32, big);
     Map<String, String> islands = CastToFloat16.islands(fp32, peaks);
@@ -186,7 +187,7 @@ class CastToFloat16Test {
   @Test
   void floatTypesAgreeWithShapeInferenceOnTheFixtures(@TempDir Path cache) throws Exception {
     for (Path fixture : List.of(FIXTURE, DECODED, FIXTURES.resolve("shufflenetv2_backbone-default-dynamo20"))) {
-      Graph g = Onnx.read(new ConversionCache(cache).deploy(fixture.resolve("model.onnx")).file("onnx"));
+      Graph g = Onnx.read(new ConversionCache(cache).deploy(fixture.resolve("model.onnx")).file(Artefact.ONNX));
       Set<String> inferred = new java.util.HashSet<>();
       ShapeInference.infer(g).infos().forEach((k, v) -> {
         if (v.type() == DataType.FLOAT) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ModelFormatException;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.ModelMetadata;
@@ -34,15 +35,15 @@ class EngineInputsTest {
     DeployedModel m = new ConversionCache(dir.resolve("cache")).deploy(CastToFloat16Test.FIXTURE.resolve("model.onnx"));
     Path qdq = m.dir().resolve("model.qdq.onnx");
     Map<String, String> files = new HashMap<>(m.files());
-    files.put(TensorRtPrecision.QDQ_ARTEFACT, "model.qdq.onnx");
+    files.put(Artefact.ONNX_QDQ.key(), "model.qdq.onnx");
     DeployedModel q = new DeployedModel(m.dir(), m.sourceFile(), m.sourceSha256(), m.inputName(), m.inputShape(),
         m.outputNames(), m.outputShapes(), files, m.sha256(), false, m.metadata());
     long[] shape = EngineInputShape.of(q);
     Files.write(qdq, new byte[] {1, 2, 3});
-    EngineCacheKey first = TensorRtBackend.key(EngineBuilder.read(q.file("onnx_qdq")), shape, TensorRtPrecision.INT8,
+    EngineCacheKey first = TensorRtBackend.key(EngineBuilder.read(q.file(Artefact.ONNX_QDQ)), shape, TensorRtPrecision.INT8,
         GPU);
     Files.write(qdq, new byte[] {1, 2, 4}); // `reparo calibrate` again, other thresholds
-    EngineCacheKey second = TensorRtBackend.key(EngineBuilder.read(q.file("onnx_qdq")), shape, TensorRtPrecision.INT8,
+    EngineCacheKey second = TensorRtBackend.key(EngineBuilder.read(q.file(Artefact.ONNX_QDQ)), shape, TensorRtPrecision.INT8,
         GPU);
     assertNotEquals(first.fileName(), second.fileName());
     assertEquals(second, TensorRtBackend.key(new byte[] {1, 2, 4}, shape, TensorRtPrecision.INT8, GPU), "stable");
@@ -51,13 +52,13 @@ class EngineInputsTest {
   @Test
   void theFp16KeyCoversTheRewriteVersionAndTheRewriteIsDeterministic(@TempDir Path dir) throws Exception {
     DeployedModel m = new ConversionCache(dir).deploy(CastToFloat16Test.FIXTURE.resolve("model.onnx"));
-    byte[] onnx = EngineBuilder.read(m.file("onnx"));
+    byte[] onnx = EngineBuilder.read(m.file(Artefact.ONNX));
     long[] shape = m.inputShape();
-    assertArrayEquals(onnx, EngineBuilder.networkBytes(onnx, m.file("onnx"), TensorRtPrecision.FP32, shape),
+    assertArrayEquals(onnx, EngineBuilder.networkBytes(onnx, m.file(Artefact.ONNX), TensorRtPrecision.FP32, shape),
         "FP32 builds the converted ONNX as it is");
-    byte[] fp16 = EngineBuilder.networkBytes(onnx, m.file("onnx"), TensorRtPrecision.FP16, shape);
+    byte[] fp16 = EngineBuilder.networkBytes(onnx, m.file(Artefact.ONNX), TensorRtPrecision.FP16, shape);
     assertFalse(java.util.Arrays.equals(onnx, fp16));
-    assertArrayEquals(fp16, EngineBuilder.networkBytes(onnx, m.file("onnx"), TensorRtPrecision.FP16, shape),
+    assertArrayEquals(fp16, EngineBuilder.networkBytes(onnx, m.file(Artefact.ONNX), TensorRtPrecision.FP16, shape),
         "the same ONNX always rewrites to the same bytes, so its key may name the source bytes");
     EngineCacheKey k16 = TensorRtBackend.key(onnx, shape, TensorRtPrecision.FP16, GPU);
     EngineCacheKey k32 = TensorRtBackend.key(onnx, shape, TensorRtPrecision.FP32, GPU);

@@ -1,6 +1,7 @@
 package dev.reparo.tensorrt;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.graph.Graph;
 import dev.reparo.onnx.Onnx;
@@ -20,7 +21,7 @@ final class Int8Fixture {
   private Int8Fixture() {}
 
   static DeployedModel write(DeployedModel fp32, Tensor image, Path outDir) throws Exception {
-    Graph fused = Onnx.read(fp32.file("onnx"));
+    Graph fused = Onnx.read(fp32.file(Artefact.ONNX));
     long[] shape = java.util.Arrays.stream(image.shape()).asLongStream().toArray();
     Map<String, Float> peaks = new LinkedHashMap<>(ActivationPeaks.of(fused, shape, image.data()));
     float inputPeak = 0;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.DetectorOptions;
@@ -21,9 +22,9 @@ class Int8FixtureTest {
     Tensor x = Npy.read(CastToFloat16Test.FIXTURE.resolve("input.npy"));
     DeployedModel int8 = Int8Fixture.write(fp32, x, dir.resolve("int8"));
     assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(DetectorOptions.defaults(), int8));
-    Map<String, float[]> want = CastToFloat16Test.run(EngineBuilder.read(fp32.file("onnx")), "images", x.data(), 1, 3,
+    Map<String, float[]> want = CastToFloat16Test.run(EngineBuilder.read(fp32.file(Artefact.ONNX)), "images", x.data(), 1, 3,
         320, 320);
-    Map<String, float[]> got = CastToFloat16Test.run(EngineBuilder.read(int8.file("onnx_qdq")), "images", x.data(), 1,
+    Map<String, float[]> got = CastToFloat16Test.run(EngineBuilder.read(int8.file(Artefact.ONNX_QDQ)), "images", x.data(), 1,
         3, 320, 320);
     for (String out : want.keySet()) {
       double c = cosine(want.get(out), got.get(out));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ReparoException;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.AutoBackendSelector;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
@@ -111,14 +112,14 @@ class TensorRtBackendTest {
     assertEquals(TensorRtPrecision.FP32, TensorRtPrecision.of(DetectorOptions.defaults(), plain));
     assertEquals(TensorRtPrecision.FP16, TensorRtPrecision.of(DetectorOptions.builder().fp16(true).build(), plain));
     Map<String, String> files = new HashMap<>(plain.files());
-    files.put(TensorRtPrecision.QDQ_ARTEFACT, "model.qdq.onnx");
+    files.put(Artefact.ONNX_QDQ.key(), "model.qdq.onnx");
     DeployedModel quantized = new DeployedModel(plain.dir(), plain.sourceFile(), plain.sourceSha256(),
         plain.inputName(), plain.inputShape(), plain.outputNames(), plain.outputShapes(), files, plain.sha256(), false,
         plain.metadata());
     assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(DetectorOptions.defaults(), quantized));
-    assertEquals("onnx_qdq", TensorRtPrecision.INT8.artefact());
-    assertEquals("onnx", TensorRtPrecision.FP16.artefact());
-    assertEquals("onnx", TensorRtPrecision.FP32.artefact());
+    assertEquals(Artefact.ONNX_QDQ, TensorRtPrecision.INT8.artefact());
+    assertEquals(Artefact.ONNX, TensorRtPrecision.FP16.artefact());
+    assertEquals(Artefact.ONNX, TensorRtPrecision.FP32.artefact());
     // A model without the Q/DQ file names it when INT8 is asked for.
     assertThrows(dev.reparo.ModelFormatException.class, () -> quantized.file(TensorRtPrecision.INT8.artefact()));
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.Tensor;
+import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
@@ -116,7 +117,7 @@ class TensorRtGpuTest {
   @Order(3)
   void int8EngineMatchesItsQdqGraphOnOnnxRuntime() throws Exception {
     DeployedModel int8 = Int8Fixture.write(fp32, input, dir.resolve("int8"));
-    Map<String, float[]> want = CastToFloat16Test.run(EngineBuilder.read(int8.file("onnx_qdq")), int8.inputName(),
+    Map<String, float[]> want = CastToFloat16Test.run(EngineBuilder.read(int8.file(Artefact.ONNX_QDQ)), int8.inputName(),
         input.data(), 1, 3, 320, 320);
     try (LoadedModel m = BACKEND.load(int8, DetectorOptions.defaults())) {
       List<Tensor> got = m.run(input);
@@ -133,7 +134,7 @@ class TensorRtGpuTest {
   void aSecondLoadReadsTheCachedEngine() throws Exception {
     TensorRtRuntime.Status s = TensorRtRuntime.status();
     long[] shape = EngineInputShape.of(fp32);
-    Path file = TensorRtBackend.standardCache().file(TensorRtBackend.key(EngineBuilder.read(fp32.file("onnx")), shape,
+    Path file = TensorRtBackend.standardCache().file(TensorRtBackend.key(EngineBuilder.read(fp32.file(Artefact.ONNX)), shape,
         TensorRtPrecision.FP32, s));
     Files.deleteIfExists(file);
     long t0 = System.nanoTime();

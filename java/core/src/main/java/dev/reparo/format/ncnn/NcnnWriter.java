@@ -3,12 +3,10 @@ package dev.reparo.format.ncnn;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.graph.Attribute;
-import dev.reparo.graph.Dim;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.InvalidGraphException;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.OpSchema;
-import dev.reparo.graph.Shape;
 import dev.reparo.graph.UnsupportedOpException;
 import dev.reparo.graph.ValueInfo;
 import dev.reparo.quant.WeightQuantization;
@@ -114,31 +112,6 @@ public final class NcnnWriter {
     }
   }
 
-  /**
-   * The ncnn extents (w, h, d, c) of a value of this ONNX shape once its batch axis of 1 is
-   * dropped: {@code [1, C, H, W]} gives {@code {W, H, 0, C}}; unknown sizes are 0 (ncnn's "any").
-   * Returns null for shapes ncnn cannot hold (rank unknown, below 2 or above 5).
-   */
-  public static int[] ncnnExtents(Shape shape) {
-    if (!shape.hasRank() || shape.rank() < 2 || shape.rank() > 5) {
-      return null;
-    }
-    List<Dim> dims = shape.dims().subList(1, shape.rank());
-    int[] whdc = new int[4];
-    int n = dims.size();
-    int[] slot = switch (n) {
-      case 1 -> new int[] {0};
-      case 2 -> new int[] {1, 0};
-      case 3 -> new int[] {3, 1, 0};
-      default -> new int[] {3, 2, 1, 0};
-    };
-    for (int i = 0; i < n; i++) {
-      Dim d = dims.get(i);
-      whdc[slot[i]] = d.isKnown() ? Math.toIntExact(d.value()) : 0;
-    }
-    return whdc;
-  }
-
   /** Formats a float as ncnn parses it back exactly: always with '.' or 'E'. */
   static String formatFloat(float v) {
     if (!Float.isFinite(v)) {
@@ -166,7 +139,7 @@ public final class NcnnWriter {
     NcnnFiles run() {
       checkSingleConsumers();
       for (ValueInfo in : graph.inputs()) {
-        int[] whdc = ncnnExtents(in.shape());
+        int[] whdc = NcnnExtents.of(in.shape());
         Map<Integer, String> params = new TreeMap<>();
         if (whdc != null) {
           putIfPositive(params, 0, whdc[0]);

@@ -1,15 +1,20 @@
 package dev.reparo.passes.ncnn;
 
+import static dev.reparo.passes.GraphQueries.soleConsumer;
 import static dev.reparo.passes.ncnn.NcnnLayers.floatParam;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.param;
-import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
+import dev.reparo.format.ncnn.NcnnParams;
+import dev.reparo.format.ncnn.NcnnParams.Activation;
+import dev.reparo.format.ncnn.NcnnParams.Clip;
+import dev.reparo.format.ncnn.NcnnParams.Conv;
+import dev.reparo.format.ncnn.NcnnParams.Hard;
 import dev.reparo.graph.Attribute;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
-import dev.reparo.passes.GraphPass;
-import dev.reparo.passes.PassLog;
+import dev.reparo.passes.Match;
+import dev.reparo.passes.RewriteRule;
 import java.util.List;
 import java.util.Set;
 
@@ -27,60 +32,68 @@ import java.util.Set;
  * FuseSwish} stays a separate layer after its convolution; so do HardSigmoid, TanH and GELU, which
  * ncnn cannot fold either. Stateless and thread-safe.
  */
-public final class FoldActivation implements GraphPass {
-  @Override
-  public String name() {
-    return "ncnn-fold-activation";
+public final class FoldActivation extends RewriteRule<FoldActivation.Site> {
+  private static final Set<String> ACTIVATIONS = Set.of("ReLU", "Clip", "Sigmoid", "Mish", "HardSwish");
+
+  /** {@code folded} (the producer with its activation params) replaces the producer and the activation. */
+  record Site(Node producer, Node activation, Node folded) {}
+
+  public FoldActivation() {
+    super("ncnn-fold-activation", true, "Convolution", "ConvolutionDepthWise", "InnerProduct");
   }
 
   @Override
-  public void run(Graph graph, PassLog log) {
-    for (Node producer : List.copyOf(graph.nodes())) {
-      boolean foldable = is(producer, "Convolution") || is(producer, "ConvolutionDepthWise")
-          || is(producer, "InnerProduct");
-      if (!foldable || param(producer, 9, 0) != 0) {
-        continue;
-      }
-      Node act = soleConsumer(graph, producer.output(0));
-      if (act == null) {
-        refuseShared(graph, log, producer);
-        continue;
-      }
-      Node folded;
-      if (is(act, "ReLU")) {
-        float slope = floatParam(act, 0, 0f);
-        folded = slope == 0f ? producer.withAttribute(Attribute.of("9", 1L))
-            : producer.withAttribute(Attribute.of("9", 2L)).withAttribute(Attribute.floats("10", slope));
-      } else if (is(act, "Clip")) {
-        folded = producer.withAttribute(Attribute.of("9", 3L)).withAttribute(Attribute.floats("10",
-            floatParam(act, 0, -Float.MAX_VALUE), floatParam(act, 1, Float.MAX_VALUE)));
-      } else if (is(act, "Sigmoid")) {
-        folded = producer.withAttribute(Attribute.of("9", 4L));
-      } else if (is(act, "Mish")) {
-        folded = producer.withAttribute(Attribute.of("9", 5L));
-      } else if (is(act, "HardSwish")) {
-        folded = producer.withAttribute(Attribute.of("9", 6L)).withAttribute(Attribute.floats("10",
-            floatParam(act, 0, 0.2f), floatParam(act, 1, 0.5f)));
-      } else {
-        continue; // not an ncnn activation_type: Swish among others (see the class comment)
-      }
-      graph.replaceNode(producer, folded.withOutputs(act.outputs()));
-      graph.removeNode(act);
-      log.rewrote(producer.name());
+  public Match<Site> match(Graph g, Node producer) {
+    if (param(producer, Conv.ACTIVATION_TYPE, 0) != 0) {
+      return Match.none();
     }
+    Node act = soleConsumer(g, producer.output(0));
+    if (act == null) {
+      return refuseShared(g, producer);
+    }
+    Node folded;
+    if (is(act, "ReLU")) {
+      float slope = floatParam(act, NcnnParams.RELU_SLOPE, 0f);
+      folded = slope == 0f ? activation(producer, Activation.RELU)
+          : activation(producer, Activation.LEAKY_RELU, slope);
+    } else if (is(act, "Clip")) {
+      folded = activation(producer, Activation.CLIP, floatParam(act, Clip.MIN, -Float.MAX_VALUE),
+          floatParam(act, Clip.MAX, Float.MAX_VALUE));
+    } else if (is(act, "Sigmoid")) {
+      folded = activation(producer, Activation.SIGMOID);
+    } else if (is(act, "Mish")) {
+      folded = activation(producer, Activation.MISH);
+    } else if (is(act, "HardSwish")) {
+      folded = activation(producer, Activation.HARD_SWISH, floatParam(act, Hard.ALPHA, 0.2f),
+          floatParam(act, Hard.BETA, 0.5f));
+    } else {
+      return Match.none(); // not an ncnn activation_type: Swish among others (see the class comment)
+    }
+    return Match.at(producer.name(), new Site(producer, act, folded));
   }
 
-  /** Logs why an activation reading {@code producer}'s output along with other readers stays a layer. */
-  private static void refuseShared(Graph graph, PassLog log, Node producer) {
+  private static Node activation(Node producer, int type, float... params) {
+    Node n = producer.withAttribute(Attribute.of(Conv.ACTIVATION_TYPE, (long) type));
+    return params.length == 0 ? n : n.withAttribute(Attribute.floats(Conv.ACTIVATION_PARAMS, params));
+  }
+
+  @Override
+  public void rewrite(Graph g, Site s) {
+    g.replaceNode(s.producer(), s.folded().withOutputs(s.activation().outputs()));
+    g.removeNode(s.activation());
+  }
+
+  /** Why an activation reading {@code producer}'s output along with other readers stays a layer. */
+  private static Match<Site> refuseShared(Graph graph, Node producer) {
     String out = producer.output(0);
     List<Node> readers = graph.consumers(out);
     for (Node r : readers) {
-      if (Set.of("ReLU", "Clip", "Sigmoid", "Mish", "HardSwish").contains(r.opType()) && is(r, r.opType())) {
+      if (ACTIVATIONS.contains(r.opType()) && is(r, r.opType())) {
         boolean isOutput = graph.outputs().stream().anyMatch(o -> o.name().equals(out));
-        log.refused(producer.name(), r.opType() + " '" + r.name() + "' stays a layer: the output it reads is "
+        return Match.refused(producer.name(), r.opType() + " '" + r.name() + "' stays a layer: the output it reads is "
             + (isOutput ? "a graph output" : "read by " + readers.size() + " layers"));
-        return;
       }
     }
+    return Match.none();
   }
 }

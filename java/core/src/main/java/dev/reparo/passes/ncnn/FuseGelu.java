@@ -1,19 +1,18 @@
 package dev.reparo.passes.ncnn;
 
-import static dev.reparo.passes.ncnn.NcnnLayers.ADD;
-import static dev.reparo.passes.ncnn.NcnnLayers.MUL;
+import static dev.reparo.passes.GraphQueries.soleConsumer;
 import static dev.reparo.passes.ncnn.NcnnLayers.divisorOf;
-import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.isBinary;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 import static dev.reparo.passes.ncnn.NcnnLayers.near;
 import static dev.reparo.passes.ncnn.NcnnLayers.scalarOf;
-import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
+import dev.reparo.format.ncnn.NcnnParams;
+import dev.reparo.format.ncnn.NcnnParams.BinaryOp;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
-import dev.reparo.passes.GraphPass;
-import dev.reparo.passes.PassLog;
+import dev.reparo.passes.Match;
+import dev.reparo.passes.RewriteRule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,50 +26,52 @@ import java.util.List;
  * (else the site is refused). Rewrite: {@code GELU(x)}. The tanh approximation is not matched here;
  * ONNX's own {@code Gelu} (opset 20) is lowered to GELU directly. Stateless and thread-safe.
  */
-public final class FuseGelu implements GraphPass {
+public final class FuseGelu extends RewriteRule<FuseGelu.Site> {
   private static final float SQRT2 = (float) Math.sqrt(2);
 
-  @Override
-  public String name() {
-    return "ncnn-gelu";
+  /** The chain in graph order, its last node replaced, named after the product. */
+  record Site(List<Node> chain, String x, String name) {}
+
+  public FuseGelu() {
+    super("ncnn-gelu", true, "Erf");
   }
 
   @Override
-  public void run(Graph graph, PassLog log) {
-    for (Node erf : List.copyOf(graph.nodes())) {
-      if (!is(erf, "Erf")) {
-        continue;
-      }
-      Node scaled = graph.producer(erf.input(0));
-      Node plusOne = soleConsumer(graph, erf.output(0));
-      Node mul = plusOne == null ? null : soleConsumer(graph, plusOne.output(0));
-      if (scaled == null || !near(divisorOf(scaled), SQRT2) || plusOne == null
-          || !near(scalarOf(plusOne, ADD), 1f) || !isBinary(mul, MUL)) {
-        continue;
-      }
-      String x = scaled.input(0);
-      String other = mul.input(0).equals(plusOne.output(0)) ? mul.input(1) : mul.input(0);
-      List<Node> chain = new ArrayList<>(List.of(scaled, erf, plusOne, mul));
-      Node half = graph.producer(other);
-      if (other.equals(x)) {
-        Node byHalf = soleConsumer(graph, mul.output(0));
-        if (byHalf == null || !near(scalarOf(byHalf, MUL), 0.5f)) {
-          continue;
-        }
-        chain.add(byHalf);
-      } else if (half != null && near(scalarOf(half, MUL), 0.5f) && half.input(0).equals(x)) {
-        chain.add(0, half);
-      } else {
-        continue;
-      }
-      Node last = chain.get(chain.size() - 1);
-      if (chain.stream().anyMatch(n -> n != last && !chain.contains(soleConsumer(graph, n.output(0))))) {
-        log.refused(mul.name(), "a part of its GELU is read elsewhere too");
-        continue;
-      }
-      graph.replaceNode(last, layer("GELU", mul.name()).inputs(x).outputs(last.output(0)).intAttr("0", 0).build());
-      chain.stream().filter(n -> n != last).forEach(graph::removeNode);
-      log.rewrote(mul.name());
+  public Match<Site> match(Graph g, Node erf) {
+    Node scaled = g.producer(erf.input(0));
+    Node plusOne = soleConsumer(g, erf.output(0));
+    Node mul = plusOne == null ? null : soleConsumer(g, plusOne.output(0));
+    if (scaled == null || !near(divisorOf(scaled), SQRT2) || plusOne == null
+        || !near(scalarOf(plusOne, BinaryOp.ADD), 1f) || !isBinary(mul, BinaryOp.MUL)) {
+      return Match.none();
     }
+    String x = scaled.input(0);
+    String other = mul.input(0).equals(plusOne.output(0)) ? mul.input(1) : mul.input(0);
+    List<Node> chain = new ArrayList<>(List.of(scaled, erf, plusOne, mul));
+    Node half = g.producer(other);
+    if (other.equals(x)) {
+      Node byHalf = soleConsumer(g, mul.output(0));
+      if (byHalf == null || !near(scalarOf(byHalf, BinaryOp.MUL), 0.5f)) {
+        return Match.none();
+      }
+      chain.add(byHalf);
+    } else if (half != null && near(scalarOf(half, BinaryOp.MUL), 0.5f) && half.input(0).equals(x)) {
+      chain.add(0, half);
+    } else {
+      return Match.none();
+    }
+    Node last = chain.get(chain.size() - 1);
+    if (chain.stream().anyMatch(n -> n != last && !chain.contains(soleConsumer(g, n.output(0))))) {
+      return Match.refused(mul.name(), "a part of its GELU is read elsewhere too");
+    }
+    return Match.at(mul.name(), new Site(chain, x, mul.name()));
+  }
+
+  @Override
+  public void rewrite(Graph g, Site s) {
+    Node last = s.chain().get(s.chain().size() - 1);
+    g.replaceNode(last, layer("GELU", s.name()).inputs(s.x()).outputs(last.output(0))
+        .intAttr(NcnnParams.GELU_FAST, 0).build());
+    s.chain().stream().filter(n -> n != last).forEach(g::removeNode);
   }
 }

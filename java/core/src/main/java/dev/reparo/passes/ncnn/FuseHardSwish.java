@@ -1,19 +1,21 @@
 package dev.reparo.passes.ncnn;
 
-import static dev.reparo.passes.ncnn.NcnnLayers.ADD;
+import static dev.reparo.passes.GraphQueries.soleConsumer;
 import static dev.reparo.passes.ncnn.NcnnLayers.divisorOf;
 import static dev.reparo.passes.ncnn.NcnnLayers.floatParam;
-import static dev.reparo.passes.ncnn.NcnnLayers.forEachGatedProduct;
+import static dev.reparo.passes.ncnn.NcnnLayers.gatedProduct;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 import static dev.reparo.passes.ncnn.NcnnLayers.near;
 import static dev.reparo.passes.ncnn.NcnnLayers.scalarOf;
-import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
+import dev.reparo.format.ncnn.NcnnParams.BinaryOp;
+import dev.reparo.format.ncnn.NcnnParams.Hard;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
-import dev.reparo.passes.GraphPass;
-import dev.reparo.passes.PassLog;
+import dev.reparo.passes.Match;
+import dev.reparo.passes.RewriteRule;
+import java.util.List;
 
 /**
  * Makes HardSwish spelled with primitives one HardSwish layer (ncnn's {@code x * clamp(alpha x +
@@ -34,55 +36,52 @@ import dev.reparo.passes.PassLog;
  * sigmoid is read elsewhere too the site is refused. (The spelling {@code x * (relu6(x + 3) / 6)}
  * becomes a HardSigmoid in {@link FuseHardSigmoid} first.) Stateless and thread-safe.
  */
-public final class FuseHardSwish implements GraphPass {
-  @Override
-  public String name() {
-    return "ncnn-hardswish";
+public final class FuseHardSwish extends RewriteRule<FuseHardSwish.Site> {
+  /** The HardSwish of x replaces {@code first..last}; {@code removed} go. */
+  record Site(Node first, Node last, String x, float alpha, float beta, List<Node> removed) {}
+
+  public FuseHardSwish() {
+    super("ncnn-hardswish", true, "BinaryOp");
   }
 
   @Override
-  public void run(Graph graph, PassLog log) {
-    forEachGatedProduct(graph, (mul, gate, x) -> fuse(graph, log, mul, gate, x));
+  public Match<Site> match(Graph g, Node mul) {
+    return gatedProduct(g, mul, (gate, x) -> match(g, mul, gate, x));
   }
 
-  /** Tries {@code mul = gate * x} with {@code gate} the hard sigmoid; true if the site was handled. */
-  private static boolean fuse(Graph graph, PassLog log, Node mul, Node gate, String x) {
+  /** {@code mul = gate * x} with {@code gate} the hard sigmoid. */
+  private static Match<Site> match(Graph g, Node mul, Node gate, String x) {
     if (is(gate, "HardSigmoid") && gate.input(0).equals(x)) {
-      if (soleConsumer(graph, gate.output(0)) != mul) {
-        log.refused(mul.name(), "the hard sigmoid of its HardSwish is read elsewhere too");
-        return true;
+      if (soleConsumer(g, gate.output(0)) != mul) {
+        return Match.refused(mul.name(), "the hard sigmoid of its HardSwish is read elsewhere too");
       }
-      rewrite(graph, log, mul, mul, x, floatParam(gate, 0, 0.2f), floatParam(gate, 1, 0.5f), gate);
-      return true;
+      return Match.at(mul.name(), new Site(mul, mul, x, floatParam(gate, Hard.ALPHA, 0.2f),
+          floatParam(gate, Hard.BETA, 0.5f), List.of(gate)));
     }
     float c = FuseHardSigmoid.upperBoundOfRelu(gate);
-    Node add = Float.isNaN(c) ? null : graph.producer(gate.input(0));
-    float b = add == null ? Float.NaN : scalarOf(add, ADD);
+    Node add = Float.isNaN(c) ? null : g.producer(gate.input(0));
+    float b = add == null ? Float.NaN : scalarOf(add, BinaryOp.ADD);
     if (Float.isNaN(b) || !add.input(0).equals(x)) {
-      return false;
+      return Match.none();
     }
-    Node div = soleConsumer(graph, mul.output(0));
+    Node div = soleConsumer(g, mul.output(0));
     if (div == null || !near(divisorOf(div), c)) {
-      return false; // x * relu6(x + 3) without the / 6 is no HardSwish
+      return Match.none(); // x * relu6(x + 3) without the / 6 is no HardSwish
     }
-    if (soleConsumer(graph, gate.output(0)) != mul || soleConsumer(graph, add.output(0)) != gate) {
-      log.refused(mul.name(), "the relu6(x + b) of its HardSwish is read elsewhere too");
-      return true;
+    if (soleConsumer(g, gate.output(0)) != mul || soleConsumer(g, add.output(0)) != gate) {
+      return Match.refused(mul.name(), "the relu6(x + b) of its HardSwish is read elsewhere too");
     }
-    rewrite(graph, log, mul, div, x, 1f / c, b / c, gate, add, mul);
-    return true;
+    return Match.at(mul.name(), new Site(mul, div, x, 1f / c, b / c, List.of(gate, add, mul)));
   }
 
-  private static void rewrite(Graph graph, PassLog log, Node first, Node last, String x, float alpha, float beta,
-      Node... removed) {
-    Node hardSwish = layer("HardSwish", first.name()).inputs(x).outputs(last.output(0)).floatAttr("0", alpha)
-        .floatAttr("1", beta).build();
-    graph.replaceNode(last, hardSwish);
-    for (Node n : removed) {
-      if (n != last) {
-        graph.removeNode(n);
+  @Override
+  public void rewrite(Graph g, Site s) {
+    g.replaceNode(s.last(), layer("HardSwish", s.first().name()).inputs(s.x()).outputs(s.last().output(0))
+        .floatAttr(Hard.ALPHA, s.alpha()).floatAttr(Hard.BETA, s.beta()).build());
+    for (Node n : s.removed()) {
+      if (n != s.last()) {
+        g.removeNode(n);
       }
     }
-    log.rewrote(first.name());
   }
 }

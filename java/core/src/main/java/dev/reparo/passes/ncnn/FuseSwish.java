@@ -1,38 +1,42 @@
 package dev.reparo.passes.ncnn;
 
-import static dev.reparo.passes.ncnn.NcnnLayers.forEachGatedProduct;
+import static dev.reparo.passes.GraphQueries.soleConsumer;
+import static dev.reparo.passes.ncnn.NcnnLayers.gatedProduct;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
-import static dev.reparo.passes.ncnn.NcnnLayers.soleConsumer;
 
 import dev.reparo.graph.Graph;
-import dev.reparo.passes.GraphPass;
-import dev.reparo.passes.PassLog;
+import dev.reparo.graph.Node;
+import dev.reparo.passes.Match;
+import dev.reparo.passes.RewriteRule;
 
 /**
  * Makes SiLU one Swish layer. Pattern: {@code BinaryOp(mul)(x, Sigmoid(x))} in either operand
  * order, the Sigmoid read by nothing else. Rewrite: {@code Swish(x)}. Stateless and thread-safe.
  */
-public final class FuseSwish implements GraphPass {
-  @Override
-  public String name() {
-    return "ncnn-swish";
+public final class FuseSwish extends RewriteRule<FuseSwish.Site> {
+  record Site(Node mul, Node sigmoid, String x) {}
+
+  public FuseSwish() {
+    super("ncnn-swish", true, "BinaryOp");
   }
 
   @Override
-  public void run(Graph graph, PassLog log) {
-    forEachGatedProduct(graph, (mul, sigmoid, x) -> {
+  public Match<Site> match(Graph g, Node mul) {
+    return gatedProduct(g, mul, (sigmoid, x) -> {
       if (!is(sigmoid, "Sigmoid") || !sigmoid.input(0).equals(x)) {
-        return false;
+        return Match.none();
       }
-      if (soleConsumer(graph, sigmoid.output(0)) != mul) {
-        log.refused(mul.name(), "the sigmoid of its SiLU is read elsewhere too");
-        return true;
+      if (soleConsumer(g, sigmoid.output(0)) != mul) {
+        return Match.refused(mul.name(), "the sigmoid of its SiLU is read elsewhere too");
       }
-      graph.replaceNode(mul, layer("Swish", mul.name()).inputs(x).outputs(mul.output(0)).build());
-      graph.removeNode(sigmoid);
-      log.rewrote(mul.name());
-      return true;
+      return Match.at(mul.name(), new Site(mul, sigmoid, x));
     });
+  }
+
+  @Override
+  public void rewrite(Graph g, Site s) {
+    g.replaceNode(s.mul(), layer("Swish", s.mul().name()).inputs(s.x()).outputs(s.mul().output(0)).build());
+    g.removeNode(s.sigmoid());
   }
 }

@@ -4,6 +4,8 @@ import static dev.reparo.passes.ncnn.NcnnLayers.intsParam;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 
+import dev.reparo.format.ncnn.NcnnParams;
+import dev.reparo.format.ncnn.NcnnParams.Crop;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.Shape;
@@ -35,7 +37,7 @@ public final class MergeChannelSlices implements GraphPass {
   public void run(Graph graph, PassLog log) {
     Map<List<Object>, List<Node>> cropsBySourceAndAxis = new LinkedHashMap<>();
     for (Node n : graph.nodes()) {
-      long[] axes = is(n, "Crop") ? intsParam(n, 11) : null;
+      long[] axes = is(n, "Crop") ? intsParam(n, Crop.AXES) : null;
       if (axes != null && axes.length == 1 && axes[0] >= 0) {
         cropsBySourceAndAxis.computeIfAbsent(List.of(n.input(0), axes[0]), k -> new ArrayList<>()).add(n);
       }
@@ -54,12 +56,12 @@ public final class MergeChannelSlices implements GraphPass {
         continue;
       }
       long channels = s.dim(axis + 1).value();
-      crops.sort(Comparator.comparingLong(c -> intsParam(c, 9)[0]));
+      crops.sort(Comparator.comparingLong(c -> intsParam(c, Crop.STARTS)[0]));
       long next = 0;
       long[] sizes = new long[crops.size()];
       for (int i = 0; i < crops.size(); i++) {
-        long start = intsParam(crops.get(i), 9)[0];
-        long end = intsParam(crops.get(i), 10)[0];
+        long start = intsParam(crops.get(i), Crop.STARTS)[0];
+        long end = intsParam(crops.get(i), Crop.ENDS)[0];
         sizes[i] = end - start;
         next = start == next ? end : -1;
       }
@@ -71,7 +73,7 @@ public final class MergeChannelSlices implements GraphPass {
       List<String> tops = crops.stream().map(c -> c.output(0)).toList();
       Node first = crops.stream().min(Comparator.comparingInt(c -> graph.nodes().indexOf(c))).orElseThrow();
       Node slice = layer("Slice", first.name()).inputs(source).outputs(tops.toArray(String[]::new))
-          .intsAttr("0", sizes).intAttr("1", axis).build();
+          .intsAttr(NcnnParams.Slice.SLICES, sizes).intAttr(NcnnParams.Slice.AXIS, axis).build();
       graph.replaceNode(first, slice);
       for (Node c : crops) {
         if (c != first) {

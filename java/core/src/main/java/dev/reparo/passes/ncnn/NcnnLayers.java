@@ -1,8 +1,12 @@
 package dev.reparo.passes.ncnn;
 
+import dev.reparo.format.ncnn.NcnnParams;
+import dev.reparo.format.ncnn.NcnnParams.BinaryOp;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.OpSchema;
+import dev.reparo.graph.ops.LoweringContext;
+import dev.reparo.passes.Match;
 import java.util.List;
 
 /**
@@ -14,7 +18,7 @@ final class NcnnLayers {
 
   /** A builder for an ncnn layer node. */
   static Node.Builder layer(String type, String name) {
-    return Node.builder(type).domain(OpSchema.NCNN_DOMAIN).name(name);
+    return LoweringContext.layer(type, name);
   }
 
   /** True for an ncnn-domain node of that layer type. */
@@ -22,35 +26,32 @@ final class NcnnLayers {
     return n != null && OpSchema.NCNN_DOMAIN.equals(n.domain()) && n.opType().equals(type);
   }
 
-  static int param(Node n, int id, int defaultValue) {
-    return (int) n.attrInt(Integer.toString(id), defaultValue);
+  /** An int param by its id ({@link NcnnParams}). */
+  static int param(Node n, String id, int defaultValue) {
+    return (int) n.attrInt(id, defaultValue);
   }
 
-  static float floatParam(Node n, int id, float defaultValue) {
-    return n.attrFloat(Integer.toString(id), defaultValue);
+  static float floatParam(Node n, String id, float defaultValue) {
+    return n.attrFloat(id, defaultValue);
   }
 
   /** An INTS param, or null. */
-  static long[] intsParam(Node n, int id) {
-    return n.attrInts(Integer.toString(id));
+  static long[] intsParam(Node n, String id) {
+    return n.attrInts(id);
   }
-
-  /** BinaryOp op_type ids. */
-  static final int ADD = 0;
-  static final int MUL = 2;
-  static final int DIV = 3;
 
   /** True for a BinaryOp of {@code op} on two blobs. */
   static boolean isBinary(Node n, int op) {
-    return is(n, "BinaryOp") && param(n, 0, 0) == op && param(n, 1, 0) == 0 && n.inputs().size() == 2;
+    return is(n, "BinaryOp") && param(n, BinaryOp.OP_TYPE, 0) == op && param(n, BinaryOp.WITH_SCALAR, 0) == 0
+        && n.inputs().size() == 2;
   }
 
   /** The scalar of a BinaryOp of {@code op} with a scalar operand (with_scalar=1), or NaN. */
   static float scalarOf(Node n, int op) {
-    if (!is(n, "BinaryOp") || param(n, 0, 0) != op || param(n, 1, 0) != 1) {
+    if (!is(n, "BinaryOp") || param(n, BinaryOp.OP_TYPE, 0) != op || param(n, BinaryOp.WITH_SCALAR, 0) != 1) {
       return Float.NaN;
     }
-    return floatParam(n, 2, 0f);
+    return floatParam(n, BinaryOp.B, 0f);
   }
 
   /**
@@ -58,11 +59,11 @@ final class NcnnLayers {
    * multiplication by the scalar k; NaN if {@code n} is neither.
    */
   static float divisorOf(Node n) {
-    float d = scalarOf(n, DIV);
+    float d = scalarOf(n, BinaryOp.DIV);
     if (!Float.isNaN(d)) {
       return d;
     }
-    float k = scalarOf(n, MUL);
+    float k = scalarOf(n, BinaryOp.MUL);
     return Float.isNaN(k) || k == 0f ? Float.NaN : 1f / k;
   }
 
@@ -71,36 +72,26 @@ final class NcnnLayers {
     return Math.abs(a - b) <= 1e-6f * Math.max(Math.abs(a), Math.abs(b));
   }
 
-  /** A visitor of {@code mul = x * gate}; returns true when it handled the site. */
-  interface GatedProduct {
-    boolean visit(Node mul, Node gate, String x);
+  /** Matches {@code mul = x * gate} given the gate (the producer of one operand, possibly null) and x. */
+  interface GatedProduct<S> {
+    Match<S> match(Node gate, String x);
   }
 
   /**
-   * Calls {@code visitor} for every {@code BinaryOp(mul)} of two blobs still in the graph, once per
-   * operand order (the gate is the producer of one operand, possibly null, x the other), until it
-   * returns true: the shape of SiLU, Mish and HardSwish.
+   * The first match of {@code matcher} on a {@code BinaryOp(mul)} of two blobs, trying both operand
+   * orders: the shape of SiLU, Mish and HardSwish.
    */
-  static void forEachGatedProduct(Graph graph, GatedProduct visitor) {
-    for (Node mul : List.copyOf(graph.nodes())) {
-      if (!isBinary(mul, MUL) || !graph.nodes().contains(mul)) {
-        continue;
-      }
-      for (int i = 0; i < 2; i++) {
-        if (visitor.visit(mul, graph.producer(mul.input(i)), mul.input(1 - i))) {
-          break;
-        }
+  static <S> Match<S> gatedProduct(Graph graph, Node mul, GatedProduct<S> matcher) {
+    if (!isBinary(mul, BinaryOp.MUL)) {
+      return Match.none();
+    }
+    for (int i = 0; i < 2; i++) {
+      Match<S> m = matcher.match(graph.producer(mul.input(i)), mul.input(1 - i));
+      if (m.found()) {
+        return m;
       }
     }
-  }
-
-  /** The single node reading {@code value}, or null if none or several do or it is a graph output. */
-  static Node soleConsumer(Graph g, String value) {
-    if (g.outputs().stream().anyMatch(o -> o.name().equals(value))) {
-      return null;
-    }
-    List<Node> consumers = g.consumers(value);
-    return consumers.size() == 1 ? consumers.get(0) : null;
+    return Match.none();
   }
 
   /** Removes initializers no node reads and that are not graph outputs. */

@@ -3,6 +3,7 @@ package dev.reparo.passes.ncnn;
 import static dev.reparo.passes.ncnn.NcnnLayers.layer;
 
 import dev.reparo.graph.Graph;
+import dev.reparo.graph.NameAllocator;
 import dev.reparo.graph.Node;
 import dev.reparo.graph.ValueInfo;
 import dev.reparo.passes.GraphPass;
@@ -13,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Gives every blob at most one reader, as ncnn requires: a blob read by several layers gets a
@@ -40,7 +40,7 @@ public final class SplitSharedBlobs implements GraphPass {
     List<Map<String, String>> renames = new ArrayList<>();
     nodes.forEach(n -> renames.add(new HashMap<>()));
     Map<String, Node> splitAfter = new LinkedHashMap<>(); // producer output -> its Split
-    Set<String> taken = graph.usedNames();
+    NameAllocator names = graph.names();
     for (Map.Entry<String, List<Integer>> e : readers.entrySet()) {
       List<Integer> at = e.getValue();
       if (at.size() < 2) {
@@ -50,13 +50,13 @@ public final class SplitSharedBlobs implements GraphPass {
       String[] tops = new String[at.size()];
       ValueInfo info = graph.valueInfo(blob);
       for (int i = 0; i < tops.length; i++) {
-        tops[i] = fresh(blob + "_splitncnn_" + i, taken);
+        tops[i] = names.fresh(blob + "_splitncnn_" + i);
         renames.get(at.get(i)).put(blob, tops[i]);
         if (info != null) {
           graph.putValueInfo(info.withName(tops[i]));
         }
       }
-      splitAfter.put(blob, layer("Split", fresh("splitncnn_" + blob, taken)).inputs(blob).outputs(tops).build());
+      splitAfter.put(blob, layer("Split", names.fresh("splitncnn_" + blob)).inputs(blob).outputs(tops).build());
       log.rewrote(blob);
     }
     if (splitAfter.isEmpty()) {
@@ -86,14 +86,5 @@ public final class SplitSharedBlobs implements GraphPass {
       }
     }
     graph.setNodes(result);
-  }
-
-  private static String fresh(String base, Set<String> taken) {
-    String name = base;
-    for (int i = 1; taken.contains(name); i++) {
-      name = base + "_" + i;
-    }
-    taken.add(name);
-    return name;
   }
 }

@@ -52,6 +52,17 @@ class NcnnLoweringTest {
   }
 
   @Test
+  void expFloorAndCeilBecomeUnaryOps() {
+    OnnxGraphBuilder b = new OnnxGraphBuilder("unary", 13, 1, 3, 5, 5);
+    Graph g = b.output(b.op("Ceil", b.op("Floor", b.op("Exp", "x"))));
+    NcnnLowering.lower(g);
+    assertEquals(List.of(7L, 2L, 3L), g.nodes().stream().map(n -> {
+      assertEquals("UnaryOp", n.opType());
+      return n.attrInt("0", -1);
+    }).toList(), "op_type exp, floor, ceil");
+  }
+
+  @Test
   void channelHalvesTakenBySlicesBecomeOneSlice() {
     OnnxGraphBuilder b = new OnnxGraphBuilder("chunk", 2, 1, 6, 4, 4);
     String lo = b.op("Slice", "x", b.ints(0), b.ints(3), b.ints(1));
