@@ -39,6 +39,7 @@ public record OpSchema(String opType, int minInputs, int maxInputs, int minOutpu
     addNcnn("Split", 1, 1, 1, VARIADIC);
     addNcnn("Eltwise", 2, VARIADIC, 1, 1);
     addNcnn("BinaryOp", 1, 2, 1, 1);
+    addNcnn("MatMul", 2, 2, 1, 1);
     for (String layer : List.of("ShuffleChannel", "Swish", "Sigmoid", "ReLU", "Clip", "HardSwish",
         "HardSigmoid", "Mish", "TanH", "Reshape", "Permute", "Crop", "Pooling", "Interp", "Softmax",
         "Flatten", "Softplus", "GELU", "Erf", "UnaryOp")) {

@@ -198,6 +198,23 @@ class FoldConstantsTest {
     foldAndCompare(g, Set.of("Identity"));
   }
 
+  /** The anchor grids of an unfolded YOLOv8 export: a constant [N, 2] transposed to [2, N]. */
+  @Test
+  void transposeOfConstantsMatchesOnnxRuntime() {
+    Graph g = graph(17);
+    float[] v = new float[2 * 3 * 4];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = i * 0.5f - 3;
+    }
+    g.addNode(constant("t", Tensor.of(v, 2, 3, 4)));
+    g.addNode(Node.builder("Transpose").name("p120").inputs("t").outputs("p120").intsAttr("perm", 1, 2, 0).build());
+    g.addNode(Node.builder("Transpose").name("rev").inputs("t").outputs("rev").build());
+    g.addNode(constant("grid", Tensor.of(java.util.Arrays.copyOf(v, 6), 3, 2)));
+    g.addNode(Node.builder("Transpose").name("grid_t").inputs("grid").outputs("grid_t").intsAttr("perm", 1, 0).build());
+    expose(g, "p120", "rev", "grid_t");
+    foldAndCompare(g, Set.of("Identity"));
+  }
+
   @Test
   void foldsTheAttributeFormsOfOlderOpsets() {
     Graph g = graph(9);

@@ -159,6 +159,8 @@ public final class NcnnParams {
 
   /** Single-param layers. */
   public static final String CONCAT_AXIS = "0";
+  /** MatMul: 1 multiplies by B transposed. */
+  public static final String MATMUL_TRANS_B = "0";
   public static final String PERMUTE_ORDER_TYPE = "0";
   public static final String RELU_SLOPE = "0";
   public static final String GELU_FAST = "0";

@@ -41,7 +41,7 @@ final class NcnnWeights {
   static final Set<String> WEIGHTLESS = Set.of("Input", "Split", "Concat", "Slice", "Crop",
       "Eltwise", "BinaryOp", "ShuffleChannel", "Swish", "Sigmoid", "ReLU", "Clip", "HardSwish",
       "HardSigmoid", "Mish", "TanH", "Reshape", "Permute", "Pooling", "Interp", "Softmax", "Flatten",
-      "Noop", "Dropout", "UnaryOp", "Softplus", "GELU", "Erf");
+      "Noop", "Dropout", "UnaryOp", "Softplus", "GELU", "Erf", "MatMul");
 
   private NcnnWeights() {}
 

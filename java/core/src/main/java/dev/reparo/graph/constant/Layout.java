@@ -146,6 +146,43 @@ public final class Layout {
     return b.build();
   }
 
+  /** Axes permuted: output axis i is input axis perm[i] (reversed when perm is null, as ONNX says). */
+  public static ConstValue transpose(ConstValue x, long[] perm) throws CannotFold {
+    int r = x.rank();
+    int[] p = new int[r];
+    boolean[] seen = new boolean[r];
+    for (int i = 0; i < r; i++) {
+      long a = perm == null ? r - 1 - i : perm[i];
+      if (perm != null && perm.length != r || a < 0 || a >= r || seen[(int) a]) {
+        throw new CannotFold("perm " + Arrays.toString(perm) + " is no permutation of " + r + " axes");
+      }
+      seen[(int) a] = true;
+      p[i] = (int) a;
+    }
+    int[] in = x.shape();
+    int[] shape = new int[r];
+    for (int i = 0; i < r; i++) {
+      shape[i] = in[p[i]];
+    }
+    int[] inStrides = new int[r];
+    for (int i = r - 1, s = 1; i >= 0; s *= in[i], i--) {
+      inStrides[i] = s;
+    }
+    Builder b = new Builder(x, x.size(), shape);
+    int[] idx = new int[r];
+    for (int o = 0; o < x.size(); o++) {
+      int src = 0;
+      for (int i = 0; i < r; i++) {
+        src += idx[i] * inStrides[p[i]];
+      }
+      b.copy(o, x, src);
+      for (int i = r - 1; i >= 0 && ++idx[i] == shape[i]; i--) {
+        idx[i] = 0;
+      }
+    }
+    return b.build();
+  }
+
   public static ConstValue reshape(ConstValue x, long[] target, boolean allowZero) throws CannotFold {
     int[] shape = new int[target.length];
     int inferAt = -1;

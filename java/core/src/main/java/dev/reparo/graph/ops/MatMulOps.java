@@ -25,7 +25,7 @@ final class MatMulOps {
     return List.of(
         op("Gemm", 2, 3, 1, 1, Map.of("alpha", FLOAT, "beta", FLOAT, "transA", INT, "transB", INT),
             (cx, n) -> cx.one(n, gemm(cx, n))).ncnn(MatMulOps::ncnnInnerProduct),
-        op("MatMul", 2, 2, 1, 1, Map.of(), (cx, n) -> cx.one(n, matMul(cx, n))).ncnn(MatMulOps::ncnnInnerProduct));
+        op("MatMul", 2, 2, 1, 1, Map.of(), (cx, n) -> cx.one(n, matMul(cx, n))).ncnn(MatMulOps::ncnnMatMul));
   }
 
   static Shape gemm(InferenceContext cx, Node n) {
@@ -89,6 +89,27 @@ final class MatMulOps {
       out.add(bd.get(bd.size() - 1));
     }
     return Shape.of(out);
+  }
+
+  /**
+   * A product with a constant [K, N] becomes InnerProduct; a batched product of two tensors of equal
+   * rank 3..5 with a batch of 1 becomes ncnn's MatMul, which multiplies the two innermost axes and
+   * treats the others as batch, broadcasting a batch of 1 as ONNX does (attention: Q·Kᵀ, V·Aᵀ).
+   */
+  static void ncnnMatMul(LoweringContext cx, Node n) {
+    Shape a = cx.shape(n.input(0));
+    Shape b = cx.shape(n.input(1));
+    Tensor bw = cx.constantOf(n.input(1));
+    if (a.hasRank() && a.rank() == 2 && bw != null && bw.rank() == 2) {
+      ncnnInnerProduct(cx, n);
+      return;
+    }
+    if (!a.hasRank() || !b.hasRank() || a.rank() != b.rank() || a.rank() < 3 || a.rank() > 5) {
+      throw unsupported(n, "only [1, K] x constant [K, N] products (InnerProduct) and batched products of two "
+          + "tensors of equal rank 3..5 with a batch of 1 (MatMul) are expressible; got " + a + " x " + b);
+    }
+    cx.emit(layer("MatMul", cx.layerName(n)).inputs(cx.blob(n, 0), cx.blob(n, 1)).outputs(n.output(0))
+        .intAttr(NcnnParams.MATMUL_TRANS_B, 0).build());
   }
 
   static void ncnnInnerProduct(LoweringContext cx, Node n) {

@@ -41,6 +41,7 @@ final class ReshapeOps {
         op("Expand", 2, 2, 1, 1, Map.of(), (cx, n) -> cx.one(n, expand(cx, n)))
             .folder((n, in, opset) -> Layout.expand(in.get(0), in.get(1).longs())),
         op("Transpose", 1, 1, 1, 1, Map.of("perm", INTS), (cx, n) -> cx.one(n, transpose(cx, n)))
+            .folder((n, in, opset) -> Layout.transpose(in.get(0), n.attrInts("perm")))
             .ncnn(ReshapeOps::ncnnTranspose));
   }
 

@@ -1,0 +1,63 @@
+package dev.reparo.ncnn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reparo.detect.Detection;
+import dev.reparo.detect.DetectionMatching;
+import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.Letterbox;
+import dev.reparo.detect.PostProcessor;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Models exported by their own tools (tools/real: Ultralytics' {@code yolo export}, YOLOv5's
+ * {@code export.py}) open with nothing but the metadata their exporter wrote: the head is told from
+ * the output shape, the class names come from the exporter's {@code names}. Detections through
+ * Reparo's ncnn model are compared, as matched sets, with ONNX Runtime running the file as exported
+ * and decoded by the same head.
+ */
+class RealExportsOnNcnnTest {
+  static final List<String> SHAPES = List.of("circle", "square", "triangle", "ring", "cross", "star");
+
+  @ParameterizedTest
+  @CsvSource({
+      "ultralytics_yolov8t-default-onnx18, yolov8, 8",
+      "ultralytics_yolov8t_repc3-default-onnx18, yolov8, 0",
+      "yolov5_export-default-onnx18, yolov5-decoded, 0"})
+  void opensWithTheExportersMetadataAloneAndMatchesOnnxRuntime(String fixture, String head, int minMatched)
+      throws Exception {
+    Path model = Path.of(System.getProperty("reparo.fixtures"), fixture, "model.onnx");
+    Assumptions.assumeTrue(Files.isRegularFile(model), "fixture not generated: " + model);
+    float conf = 0.25f;
+    int matched = 0;
+    try (Detector d = Detector.open(model, DetectorOptions.builder().threads(1).confThreshold(conf)
+            .backend(DetectorOptions.Backend.NCNN).build());
+        OrtOracle oracle = new OrtOracle(model)) {
+      assertEquals(head, d.head().kind().cliName(), d.headReason());
+      assertEquals(SHAPES, d.metadata().names());
+      assertEquals(List.of(), d.headWarnings(), "nothing had to be assumed");
+      PostProcessor post = new PostProcessor(d.head(), d.metadata().names());
+      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
+      for (int i = 0; i < 4; i++) {
+        BufferedImage img = scenes.generate(i).image();
+        List<Detection> fromNcnn = d.detect(img);
+        Letterbox box = Letterbox.fixed(img.getWidth(), img.getHeight(), 320, 320);
+        List<Detection> fromOrt = post.process(oracle.run(d.preprocess(img)), box, conf,
+            d.options().iouThreshold(), d.options().maxDetections(), false, null);
+        DetectionMatching.Result r = DetectionMatching.compare(fromOrt, fromNcnn,
+            new DetectionMatching.Tolerance(0.98f, 2e-3f, conf));
+        assertTrue(r.same(), fixture + " scene " + i + ": " + r.describe());
+        matched += r.matched().size();
+      }
+    }
+    assertTrue(matched >= minMatched, fixture + ": " + matched + " detections matched");
+  }
+}
