@@ -43,7 +43,7 @@ public class PostProcessBenchmark {
   public void setUp() {
     YoloHead head = YoloHead.of(6, new int[] {8, 16, 32}, new float[][][] {
         {{10, 13}, {16, 30}, {33, 23}}, {{30, 61}, {62, 45}, {59, 119}}, {{116, 90}, {156, 198}, {373, 326}}});
-    post = new PostProcessor(head, List.of("a", "b", "c", "d", "e", "f"));
+    post = new PostProcessor(dev.reparo.detect.DetectionHead.anchorBased(head), List.of("a", "b", "c", "d", "e", "f"));
     Random r = new Random(1);
     int[] sides = {40, 20, 10};
     List<float[]> data = new ArrayList<>();

@@ -29,7 +29,7 @@ public final class NativeInference implements AutoCloseable {
   private ncnn_mat input;
 
   public NativeInference(DeployedModel model, int threads, Tensor input) {
-    this.net = NcnnModel.load(model.file(NcnnBackend.PARAM), model.file(NcnnBackend.BIN),
+    this.net = NcnnModel.load(model.file(dev.reparo.backend.Artefact.NCNN_PARAM), model.file(dev.reparo.backend.Artefact.NCNN_BIN),
         NcnnOptions.builder().threads(threads).build());
     this.inputName = model.inputName();
     int[] s = input.shape();

@@ -16,6 +16,16 @@ public abstract sealed class DetectionHead
     this.numClasses = numClasses;
   }
 
+  /** YOLOv5's head on raw per-scale outputs, with these strides and anchors. */
+  public static DetectionHead anchorBased(YoloHead geometry) {
+    return new AnchorHead(geometry);
+  }
+
+  /** Ultralytics' decoded anchor-free output {@code [1, 4+C, N]}. */
+  public static DetectionHead anchorFree(int numClasses) {
+    return new AnchorFreeHead(numClasses);
+  }
+
   public abstract HeadKind kind();
 
   public int numClasses() {
