@@ -63,6 +63,26 @@ class DeployPipelineFixturesTest {
     }
   }
 
+  /**
+   * Ultralytics' RepC3 blocks exported without its fuse() (RepConv's 3x3 and 1x1 branches, plus the
+   * literal 0 it adds) end with as many convolutions as Ultralytics' own fused export of the same
+   * weights.
+   */
+  @Test
+  void repConvTrainingFormEndsWithAsManyConvsAsUltralyticsFusedExport() {
+    Graph training = Onnx.read(fixture("ultralytics_yolov8t_repc3-training-torchscript17").model());
+    Graph fused = Onnx.read(fixture("ultralytics_yolov8t_repc3-default-onnx18").model());
+    long ultralytics = TestGraphs.count(fused, "Conv");
+    assertTrue(TestGraphs.count(training, "Conv") > ultralytics, "the training form has the 1x1 branches");
+    PassManager.Report report = Pipelines.deploy().run(training);
+    assertEquals(4, rewrites(report, "reparameterize-repvgg"), report.format());
+    assertEquals(ultralytics, TestGraphs.count(training, "Conv"));
+  }
+
+  private static Fixture fixture(String name) {
+    return Fixture.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+  }
+
   @Test
   void focusStemBecomesOneStrideTwoConvOnTheInput() {
     Fixture f = Fixture.all().stream().filter(x -> x.name().startsWith("yolov5n_focus")).findFirst().orElseThrow();
