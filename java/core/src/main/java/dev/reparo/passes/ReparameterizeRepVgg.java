@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <pre>
  *   Conv_kxk(x) [-> BatchNormalization]      the dense branch (k odd, k &gt; 1, usually 3)
- *   Conv_1x1(x) [-> BatchNormalization]      optional pointwise branch
+ *   Conv_jxj(x) [-> BatchNormalization]      optional smaller branches, j odd &lt; k, each size once:
+ *                                            the 1x1 of RepVGG, the 3x3 beside YOLOv10's 7x7 (RepVGGDW)
  *   BatchNormalization(x)  or  x itself      optional identity branch
  *   constant                                 optional, per channel or scalar (Ultralytics' RepConv
  *                                            adds a literal 0 when it has no identity branch)
@@ -22,7 +23,7 @@ import java.util.List;
  * At least two branches, one of them the dense one. The result is {@code Conv_kxk(x, W, b)} with,
  * per output channel {@code o} (each BN folded as {@code s = γ/sqrt(var+ε)}, {@code t = β − μs}):
  * the dense kernel scaled by its {@code s}; the 1x1 kernel scaled by its {@code s} and placed at the
- * kernel centre; for the identity, {@code s} (1 without BN) at the centre, input channel {@code o}'s
+ * kernel centre (a j x j kernel centred likewise); for the identity, {@code s} (1 without BN) at the centre, input channel {@code o}'s
  * position within its group. The biases (conv bias·s + t) and the constants add up. Arithmetic in float64. Conv
  * branches the exporter already folded (Conv with bias, no BN) are handled alike.
  *
@@ -144,10 +145,8 @@ public final class ReparameterizeRepVgg implements GraphPass {
       throw new PatternRefused("the sum also adds " + quoted(others)
           + ", which is no branch on block input '" + site.input() + "' nor a per-channel constant");
     }
-    ConvAttributes dense = null;
-    ConvAttributes pointwise = null;
-    Branch denseBranch = null;
-    Branch pointwiseBranch = null;
+    List<ConvAttributes> convs = new ArrayList<>();
+    List<Branch> convBranches = new ArrayList<>();
     Branch identity = null;
     for (Branch b : site.branches()) {
       checkOnlyReadBySum(g, site, b);
@@ -159,39 +158,44 @@ public final class ReparameterizeRepVgg implements GraphPass {
         continue;
       }
       ConvAttributes c = ConvAttributes.of(g, b.conv());
-      if (c.kernelHeight() == 1 && c.kernelWidth() == 1) {
-        if (pointwise != null) {
-          throw new PatternRefused("two 1x1 branches ('" + GraphQueries.label(pointwise.node()) + "', '"
-              + GraphQueries.label(b.conv()) + "')");
-        }
-        pointwise = c;
-        pointwiseBranch = b;
-      } else if (c.kernelHeight() == c.kernelWidth() && c.kernelHeight() % 2 == 1) {
-        if (dense != null) {
-          throw new PatternRefused("two " + kernel(c) + " branches ('" + GraphQueries.label(dense.node())
-              + "', '" + GraphQueries.label(b.conv()) + "')");
-        }
-        dense = c;
-        denseBranch = b;
-      } else {
+      if (c.kernelHeight() != c.kernelWidth() || c.kernelHeight() % 2 == 0) {
         throw new PatternRefused("branch conv '" + GraphQueries.label(b.conv()) + "' has a "
             + kernel(c) + " kernel (expected square and odd, or 1x1)");
       }
+      for (ConvAttributes other : convs) {
+        if (other.kernelHeight() == c.kernelHeight()) {
+          throw new PatternRefused("two " + kernel(c) + " branches ('" + GraphQueries.label(other.node()) + "', '"
+              + GraphQueries.label(b.conv()) + "')");
+        }
+      }
+      convs.add(c);
+      convBranches.add(b);
     }
-    if (dense == null) {
+    // The largest kernel is the dense branch; every smaller one (1x1, or 3x3 beside a 7x7 as in
+    // YOLOv10's RepVGGDW) lands centred inside it.
+    int denseAt = 0;
+    for (int i = 1; i < convs.size(); i++) {
+      if (convs.get(i).kernelHeight() > convs.get(denseAt).kernelHeight()) {
+        denseAt = i;
+      }
+    }
+    ConvAttributes dense = convs.get(denseAt);
+    if (dense.kernelHeight() == 1) {
       throw new PatternRefused("no dense branch with an odd square kernel");
     }
     int k = dense.kernelHeight();
-    int[] centred = {dense.dilations()[0] * (k / 2), dense.dilations()[1] * (k / 2),
-        dense.dilations()[0] * (k / 2), dense.dilations()[1] * (k / 2)};
-    if (!Arrays.equals(dense.pads(), centred)) {
+    if (!Arrays.equals(dense.pads(), centred(dense))) {
       throw new PatternRefused(kernel(dense) + " branch has pads " + Arrays.toString(dense.pads())
-          + ", expected " + Arrays.toString(centred));
+          + ", expected " + Arrays.toString(centred(dense)));
     }
-    if (pointwise != null) {
-      checkSameGeometry(dense, pointwise);
-      if (!Arrays.equals(pointwise.pads(), new int[4])) {
-        throw new PatternRefused("1x1 branch has pads " + Arrays.toString(pointwise.pads()) + ", expected 0");
+    for (ConvAttributes c : convs) {
+      if (c == dense) {
+        continue;
+      }
+      checkSameGeometry(dense, c);
+      if (!Arrays.equals(c.pads(), centred(c))) {
+        throw new PatternRefused(kernel(c) + " branch has pads " + Arrays.toString(c.pads()) + ", expected "
+            + (c.kernelHeight() == 1 ? "0" : Arrays.toString(centred(c))));
       }
     }
     BatchNormAffine identityBn = null;
@@ -211,17 +215,14 @@ public final class ReparameterizeRepVgg implements GraphPass {
         }
       }
     }
-    BatchNormAffine denseBn = branchBn(g, denseBranch, dense);
-    BatchNormAffine pointwiseBn = pointwise == null ? null : branchBn(g, pointwiseBranch, pointwise);
-
     int out = dense.outChannels();
     int perGroup = dense.weight().dim(1);
     int centre = k / 2;
     double[] weight = new double[out * perGroup * k * k];
     double[] bias = new double[out];
-    addConvBranch(dense, denseBn, weight, bias, perGroup, k, 0);
-    if (pointwise != null) {
-      addConvBranch(pointwise, pointwiseBn, weight, bias, perGroup, k, centre);
+    for (int i = 0; i < convs.size(); i++) {
+      ConvAttributes c = convs.get(i);
+      addConvBranch(c, branchBn(g, convBranches.get(i), c), weight, bias, perGroup, k, (k - c.kernelHeight()) / 2);
     }
     if (identity != null) {
       for (int o = 0; o < out; o++) {
@@ -299,21 +300,29 @@ public final class ReparameterizeRepVgg implements GraphPass {
     return bn;
   }
 
+  /** Pads that centre a kernel on its output pixel: dilation·(k/2) on every side. */
+  private static int[] centred(ConvAttributes c) {
+    int k = c.kernelHeight();
+    int[] d = c.dilations();
+    return new int[] {d[0] * (k / 2), d[1] * (k / 2), d[0] * (k / 2), d[1] * (k / 2)};
+  }
+
   private static void checkSameGeometry(ConvAttributes dense, ConvAttributes pw) throws PatternRefused {
     String d = kernel(dense);
+    String p = kernel(pw);
     if (!Arrays.equals(dense.strides(), pw.strides())) {
-      throw new PatternRefused("1x1 branch has stride " + Arrays.toString(pw.strides()) + ", " + d
+      throw new PatternRefused(p + " branch has stride " + Arrays.toString(pw.strides()) + ", " + d
           + " branch " + Arrays.toString(dense.strides()));
     }
     if (dense.group() != pw.group()) {
-      throw new PatternRefused("1x1 branch has groups " + pw.group() + ", " + d + " branch " + dense.group());
+      throw new PatternRefused(p + " branch has groups " + pw.group() + ", " + d + " branch " + dense.group());
     }
     if (!Arrays.equals(dense.dilations(), pw.dilations())) {
-      throw new PatternRefused("1x1 branch has dilation " + dilation(pw) + ", " + d + " branch "
+      throw new PatternRefused(p + " branch has dilation " + dilation(pw) + ", " + d + " branch "
           + dilation(dense));
     }
     if (dense.outChannels() != pw.outChannels() || dense.weight().dim(1) != pw.weight().dim(1)) {
-      throw new PatternRefused("1x1 branch maps " + pw.inChannels() + " to " + pw.outChannels()
+      throw new PatternRefused(p + " branch maps " + pw.inChannels() + " to " + pw.outChannels()
           + " channels, " + d + " branch " + dense.inChannels() + " to " + dense.outChannels());
     }
   }

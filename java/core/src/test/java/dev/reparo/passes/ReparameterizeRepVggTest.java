@@ -108,6 +108,32 @@ class ReparameterizeRepVggTest {
     fuseAndCheck(t);
   }
 
+  /** YOLOv10's RepVGGDW: depth-wise 7x7 + depth-wise 3x3, each with BN; here with a 1x1 as well. */
+  @Test
+  void fusesSmallerOddKernelsCentredInTheLargest() {
+    TestGraphs t = new TestGraphs(9, "x", 1, 8, 11, 9);
+    String big = t.bn("dw7_bn", t.conv("dw7", "x", 8, 8, 7, 1, 3, 8, 1, false), 8);
+    String small = t.bn("dw3_bn", t.conv("dw3", "x", 8, 8, 3, 1, 1, 8, 1, false), 8);
+    String pw = t.bn("pw_bn", t.conv("pw", "x", 8, 8, 1, 1, 0, 8, 1, false), 8);
+    t.output(t.op("Relu", "relu", t.op("Add", "add2", small, t.op("Add", "add1", big, pw))));
+    Graph before = t.g.copy();
+    PassLog log = new PassLog();
+    new ReparameterizeRepVgg().run(t.g, log);
+    assertEquals(1, log.rewritten().size(), () -> "refused: " + log.refusedSites());
+    assertEquals(1, TestGraphs.count(t.g, "Conv"));
+    assertTrue(Arrays.equals(new long[] {7, 7}, t.g.nodes().get(0).attrInts("kernel_shape")));
+    t.assertSameOutputs(before, t.g, 1e-5);
+  }
+
+  @Test
+  void refusesASmallerBranchThatIsNotCentred() {
+    TestGraphs t = new TestGraphs(9, "x", 1, 4, 9, 9);
+    String big = t.conv("c5", "x", 4, 4, 5, 1, 2, 1, 1, true);
+    String small = t.conv("c3", "x", 4, 4, 3, 1, 2, 1, 1, true);
+    t.output(t.op("Add", "add", big, small));
+    assertRefused(t, "3x3 branch has pads [2, 2, 2, 2], expected [1, 1, 1, 1]");
+  }
+
   /** A per-channel constant added to the sum (YOLOv7's ImplicitA after its conv) lands in the bias. */
   @Test
   void foldsAPerChannelConstantIntoTheBias() {
