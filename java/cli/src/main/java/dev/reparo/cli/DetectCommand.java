@@ -59,7 +59,8 @@ final class DetectCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = {"-s", "--source"}, paramLabel = "SOURCE",
-      description = "an image, a directory of images, a video file (.mp4, .avi, .mkv, ...) or a camera index (0: /dev/video0)")
+      description = "an image, a directory of images, a glob ('imgs/*.jpg'), a .txt list of images, an http(s) image URL,"
+          + " a video file (.mp4, .avi, .mkv, ...) or a camera index (0: /dev/video0)")
   String source;
 
   @Option(names = "--frames", defaultValue = "0", paramLabel = "N",
