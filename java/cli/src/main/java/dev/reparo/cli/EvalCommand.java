@@ -1,21 +1,18 @@
 package dev.reparo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reparo.ReparoException;
 import dev.reparo.data.LabeledDataset;
-import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.eval.ClassMetrics;
 import dev.reparo.eval.CocoEvaluator;
+import dev.reparo.eval.DatasetEvaluator;
 import dev.reparo.eval.EvalReport;
 import dev.reparo.eval.PrCurvePlot;
-import dev.reparo.image.ImageLoader;
 import dev.reparo.io.AtomicFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -127,28 +124,12 @@ final class EvalCommand implements Callable<Integer> {
     DetectorOptions.Builder b = DetectorOptions.builder().backend(InferCommand.backendKind(backend)).threads(threads)
         .confThreshold(conf).iouThreshold(iou).maxDetections(maxDet);
     meta.forEach(b::metadata);
-    List<CocoEvaluator.Result> results = new ArrayList<>();
     try (Detector d = Detector.open(model, b.build())) {
       ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "eval", data.images().size());
-      for (LabeledDataset.Image img : data.images()) {
-        if (!Files.isRegularFile(img.file())) {
-          throw new CliException(img.file() + ": listed in " + data.source() + " but missing");
-        }
-        List<Detection> dets;
-        try {
-          dets = d.detect(ImageLoader.read(img.file()));
-        } catch (ReparoException e) {
-          throw new CliException("cannot evaluate on " + img.file() + ": " + e.getMessage());
-        }
-        for (Detection det : dets) {
-          results.add(new CocoEvaluator.Result(img.id(), data.categoryIdOf(det.label()),
-              new double[] {det.x1(), det.y1(), det.width(), det.height()}, det.score()));
-        }
-        bar.step();
-      }
+      List<CocoEvaluator.Result> results = DatasetEvaluator.detect(d, data, bar::step);
       o.printf("%d images, %d detections (conf %.3f, NMS IoU %.2f) in %.1f s%n", data.images().size(), results.size(),
           conf, iou, bar.elapsedSeconds());
+      return results;
     }
-    return results;
   }
 }
