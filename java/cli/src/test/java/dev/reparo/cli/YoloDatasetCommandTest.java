@@ -37,10 +37,11 @@ class YoloDatasetCommandTest {
   @Test
   void evalOnDataYamlEqualsEvalOnTheCocoJsonOfTheSameData(@TempDir Path dir) throws Exception {
     new SyntheticDataset(5).write(dir.resolve("data"), 4, (d, t) -> {});
-    ReparoCliTest.Result coco = run(List.of("eval", "-m", MODEL, "--data", dir.resolve("data/annotations.json").toString(),
-        "--json", dir.resolve("coco.json").toString()));
-    ReparoCliTest.Result yolo = run(List.of("eval", "-m", MODEL, "--data", dir.resolve("data/data.yaml").toString(),
-        "--json", dir.resolve("yolo.json").toString()));
+    String demo = Demo.prepare(dir.resolve("demo")).model().toString(); // trained: non-trivial numbers
+    ReparoCliTest.Result coco = ReparoCliTest.run("eval", "-m", demo, "--data", dir.resolve("data/annotations.json").toString(),
+        "--json", dir.resolve("coco.json").toString());
+    ReparoCliTest.Result yolo = ReparoCliTest.run("eval", "-m", demo, "--data", dir.resolve("data/data.yaml").toString(),
+        "--json", dir.resolve("yolo.json").toString());
     assertEquals(0, coco.code(), coco.err());
     assertEquals(0, yolo.code(), yolo.err());
     List<String> a = areaFreeLines(coco.out());
@@ -50,7 +51,7 @@ class YoloDatasetCommandTest {
     var m2 = new ObjectMapper().readTree(dir.resolve("yolo.json").toFile());
     assertEquals(m1.get("classes"), m2.get("classes"));
     assertEquals(m1.get("summary").get("AP").asDouble(), m2.get("summary").get("AP").asDouble(), 1e-12);
-    assertTrue(m1.get("summary").get("AP50").asDouble() > 0, "the fixture model finds something: " + coco.out());
+    assertTrue(m1.get("summary").get("AP").asDouble() > 0.2, "the demo model finds the shapes: " + coco.out());
   }
 
   @Test
