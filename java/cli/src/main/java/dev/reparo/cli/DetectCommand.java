@@ -60,7 +60,7 @@ final class DetectCommand implements Callable<Integer> {
 
   @Option(names = {"-s", "--source"}, paramLabel = "SOURCE",
       description = "an image, a directory of images, a glob ('imgs/*.jpg'), a .txt list of images, an http(s) image URL,"
-          + " a video file (.mp4, .avi, .mkv, ...) or a camera index (0: /dev/video0)")
+          + " a video file (.mp4, .avi, .mkv, ...), a video URL (rtsp://, http(s)://.../x.mp4) or a camera index (0: /dev/video0)")
   String source;
 
   @Option(names = "--frames", defaultValue = "0", paramLabel = "N",

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * ({@code 'imgs/*.jpg'}, {@code 'data/**}{@code /*.png'}), a {@code .txt} file listing images
  * one a line (paths relative to the list file, or http(s) URLs; blank lines and {@code #}
  * comments skipped), and an {@code http://} or {@code https://} image URL, fetched when its turn
- * comes. Errors name the source, and a list file's line. Stateless and thread-safe.
+ * comes. Video URLs ({@link #isVideoUrl}) are left to FFmpeg. Errors name the source, and a list
+ * file's line. Stateless and thread-safe.
  */
 final class SourceResolver {
   /** Largest image fetched from a URL. */
@@ -56,6 +57,9 @@ final class SourceResolver {
    * of these (a file, folder, video or camera, for {@link FrameSource#open}).
    */
   static List<ImageRef> resolve(String source) throws IOException {
+    if (isVideoUrl(source)) {
+      return null;
+    }
     if (isHttp(source)) {
       return List.of(ImageRef.of(uri(source, source)));
     }
@@ -72,6 +76,29 @@ final class SourceResolver {
       return glob(source);
     }
     return null;
+  }
+
+  /** Extensions of an http(s) URL that FFmpeg reads as a video, not fetched as an image. */
+  static final List<String> VIDEO_EXTENSIONS =
+      List.of(".mp4", ".m4v", ".mkv", ".webm", ".avi", ".mov", ".flv", ".ts", ".m3u8", ".mpg", ".mpeg");
+
+  /** A stream for FFmpeg: rtsp, rtmp, srt, ..., or an http(s) URL whose path ends as a video does. */
+  static boolean isVideoUrl(String s) {
+    String l = s.toLowerCase(Locale.ROOT);
+    if (l.matches("(rtsps?|rtmps?|srt|udp|tcp)://.*")) {
+      return true;
+    }
+    if (!isHttp(s)) {
+      return false;
+    }
+    String path;
+    try {
+      path = new URI(s).getPath();
+    } catch (URISyntaxException e) {
+      return false;
+    }
+    String p = path == null ? "" : path.toLowerCase(Locale.ROOT);
+    return VIDEO_EXTENSIONS.stream().anyMatch(p::endsWith);
   }
 
   static boolean isHttp(String s) {
