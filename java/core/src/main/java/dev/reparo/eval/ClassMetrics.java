@@ -2,7 +2,7 @@ package dev.reparo.eval;
 
 /**
  * One row of the per-class table that {@code reparo eval} prints after the COCO summary, as
- * Ultralytics' {@code yolo val} does.
+ * Ultralytics' {@code yolo val} does. Immutable and thread-safe.
  *
  * @param categoryId the dataset's category id
  * @param images images with at least one (non-crowd) box of this class
