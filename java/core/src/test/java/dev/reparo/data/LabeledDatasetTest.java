@@ -179,6 +179,24 @@ class LabeledDatasetTest {
   }
 
   @Test
+  void theSplitIsChosenAndAnImagesFolderIsForCocoOnly(@TempDir Path dir) throws Exception {
+    Path yaml = yoloLayout(dir, "path: .\ntrain: [images/train]\nval: images/val\nnames: [cat]\n", "0 0.5 0.5 0.2 0.4\n");
+    Files.createDirectories(dir.resolve("images/train"));
+    Files.createDirectories(dir.resolve("labels/train"));
+    for (String n : new String[] {"b.png", "c.png"}) {
+      Files.copy(dir.resolve("images/val/a.png"), dir.resolve("images/train").resolve(n));
+    }
+    Files.writeString(dir.resolve("labels/train/c.txt"), "0 0.5 0.5 0.5 0.5\n0 0.1 0.1 0.1 0.1\n");
+    LabeledDataset train = LabeledDataset.open(yaml, null, "train");
+    assertEquals(List.of("b.png", "c.png"), train.images().stream().map(i -> i.file().getFileName().toString()).toList());
+    assertEquals(2, train.labels().size(), "b.png has no label file: no boxes");
+    assertEquals(2, train.labels().get(0).imageId(), "c.png is image 2");
+    assertEquals(1, LabeledDataset.open(yaml).labels().size(), "val by default");
+    var e = assertThrows(InvalidInputException.class, () -> LabeledDataset.open(yaml, dir.resolve("images"), "val"));
+    assertTrue(e.getMessage().contains("applies to COCO JSON only"), e.getMessage());
+  }
+
+  @Test
   void cocoAnnotationsNamingUnknownImagesAreRefused(@TempDir Path dir) throws Exception {
     Path json = Files.writeString(dir.resolve("a.json"), "{\"images\":[{\"id\":1,\"file_name\":\"x.jpg\"}],"
         + "\"categories\":[{\"id\":1,\"name\":\"c\"}],\"annotations\":[{\"id\":4,\"image_id\":2,\"category_id\":1,\"bbox\":[0,0,1,1]}]}");
