@@ -8,18 +8,26 @@ import dev.reparo.backend.MachineFingerprint;
 import dev.reparo.bench.BenchmarkReport;
 import dev.reparo.bench.BenchmarkResult;
 import dev.reparo.bench.BenchmarkRunner;
+import dev.reparo.bench.ModelQuality;
 import dev.reparo.convert.ModelConverter;
 import dev.reparo.convert.ModelLocator;
+import dev.reparo.data.LabeledDataset;
+import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.eval.CocoMetrics;
+import dev.reparo.eval.DatasetEvaluator;
 import dev.reparo.graph.ModelSummary;
 import dev.reparo.io.FileTrees;
 import dev.reparo.onnx.Onnx;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,9 +44,11 @@ import picocli.CommandLine.Spec;
     "blocks, BatchNorm layers; --model must be an .onnx), NAME-int8 runs the int8 model that",
     "'reparo calibrate' wrote into --int8 DIR (ncnn: int8 param/bin; onnxruntime: the Q/DQ ONNX).",
     "GFLOP/s always counts the fused model's work, so every row compares useful throughput.",
+    "Model MB is what each backend loads; with --data DATA each backend's model is also scored (COCO",
+    "mAP50 and mAP50-95, as 'reparo eval' computes them), so speed and accuracy are one table.",
     "",
     "Example:  reparo bench --model yolo.onnx --int8 build/yolo-int8 \\",
-    "            --backends ncnn,ncnn-unfused,ncnn-int8,onnxruntime,onnxruntime-int8 --threads 1,2"})
+    "            --backends ncnn,ncnn-unfused,ncnn-int8,onnxruntime,onnxruntime-int8 --threads 1,2 --data val/data.yaml"})
 final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -69,6 +79,13 @@ final class BenchCommand implements Callable<Integer> {
       description = "input side for dynamic-size models (default: the model's, else 320)")
   int input;
 
+  @Option(names = "--data", paramLabel = "DATA",
+      description = "also measure each backend's accuracy (COCO mAP50, mAP50-95) on this dataset: COCO JSON or YOLO data.yaml")
+  Path data;
+
+  @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata the model lacks (for --data)")
+  Map<String, String> meta = new LinkedHashMap<>();
+
   @Option(names = {"-o", "--out"}, defaultValue = "bench", paramLabel = "DIR",
       description = "where bench.md, bench.csv and bench.png go (default ${DEFAULT-VALUE})")
   Path out;
@@ -79,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BenchmarkRunner.Settings settings = new BenchmarkRunner.Settings(threads, warmup, runs, input);
+    LabeledDataset dataset = data == null ? null : LabeledDataset.open(data); // bad data fails before the timing
     DeployedModel deployed = ModelLocator.locate(model);
     DeployedModel int8Model = int8 == null ? null : ModelLocator.locate(int8);
     List<String> names = backends == null || backends.isEmpty() ? defaultNames() : backends;
@@ -120,9 +138,11 @@ final class BenchCommand implements Callable<Integer> {
         o.println(line);
         o.flush();
       });
+      Map<String, ModelQuality> quality = quality(cases, dataset, o);
       String machine = MachineFingerprint.current().toString();
       double gflops = ModelSummary.of(Onnx.read(deployed.file(Artefact.ONNX))).gflops();
-      BenchmarkReport.write(out, model.getFileName().toString(), machine, gflops, settings, results);
+      BenchmarkReport.write(out, model.getFileName().toString(), machine, gflops, settings, results, quality,
+          data == null ? null : data.toString());
       o.println();
       o.print(Files.readString(out.resolve(BenchmarkReport.MARKDOWN)));
       o.println("wrote " + out.resolve(BenchmarkReport.MARKDOWN) + ", " + BenchmarkReport.CSV + ", "
@@ -134,6 +154,34 @@ final class BenchCommand implements Callable<Integer> {
         FileTrees.delete(unfusedDir);
       }
     }
+  }
+
+  /**
+   * Each case's model size and, with a dataset, its COCO accuracy: detection with eval's settings
+   * (conf 0.001, NMS IoU 0.6, 100 per image) after the timing, so that it disturbs no timing.
+   */
+  private Map<String, ModelQuality> quality(List<BenchmarkRunner.Case> cases, LabeledDataset dataset, PrintWriter o)
+      throws IOException {
+    Map<String, ModelQuality> quality = new LinkedHashMap<>();
+    int evalThreads = Math.max(1, threads.stream().mapToInt(Integer::intValue).max().orElse(1));
+    for (BenchmarkRunner.Case c : cases) {
+      double mb = ModelQuality.megabytes(c.model(), c.backend().kind());
+      if (dataset == null) {
+        quality.put(c.name(), ModelQuality.sizeOnly(mb));
+        continue;
+      }
+      DetectorOptions.Builder b = DetectorOptions.builder().backend(c.backend().kind()).threads(evalThreads)
+          .confThreshold(0.001f).iouThreshold(0.6f).maxDetections(100);
+      meta.forEach(b::metadata);
+      try (Detector d = Detector.open(c.model().dir(), b.build())) {
+        CocoMetrics m = DatasetEvaluator.evaluate(d, dataset).metrics();
+        quality.put(c.name(), new ModelQuality(mb, m.map50(), m.map()));
+        o.printf(Locale.ROOT, "%-18s accuracy on %d images: mAP50 %.3f, mAP50-95 %.3f%n", c.name(),
+            dataset.images().size(), m.map50(), m.map());
+        o.flush();
+      }
+    }
+    return quality;
   }
 
   /** Every available backend (ncnn first), then ncnn's unfused and the int8 variants where they apply. */

@@ -2,6 +2,7 @@ package dev.reparo.cli;
 
 import dev.reparo.Progress;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.data.LabeledDataset;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.graph.Graph;
 import dev.reparo.ncnn.MixedPrecisionSearch;
@@ -59,8 +60,12 @@ final class CalibrateCommand implements Callable<Integer> {
       description = ".onnx (converted on first use) or a converted model")
   Path model;
 
-  @Option(names = "--images", required = true, paramLabel = "DIR", description = "directory of calibration images")
+  @Option(names = "--images", paramLabel = "DIR", description = "directory of calibration images")
   Path images;
+
+  @Option(names = "--data", paramLabel = "DATA",
+      description = "or calibrate on a dataset's images: COCO JSON (images/ beside it) or a YOLO data.yaml (its val split)")
+  Path data;
 
   @Option(names = "--count", defaultValue = "500", description = "use the first N images, sorted by name (default ${DEFAULT-VALUE})")
   int count;
@@ -105,6 +110,9 @@ final class CalibrateCommand implements Callable<Integer> {
     if (count < 1) {
       throw new CliException("--count must be at least 1, got " + count);
     }
+    if ((images == null) == (data == null)) {
+      throw new CliException("give either --images DIR or --data DATA (the calibration images)");
+    }
     if (target != null && !mixed) {
       throw new CliException("--target sets the goal of --mixed; add --mixed");
     }
@@ -115,11 +123,12 @@ final class CalibrateCommand implements Callable<Integer> {
     CalibrationMethod m = CalibrationMethod.parse(method);
     WeightScaling scaling = perChannel ? WeightScaling.PER_CHANNEL : WeightScaling.PER_TENSOR;
     DeployedModel fp32 = dev.reparo.convert.ModelLocator.locate(model);
-    List<Path> all = DetectCommand.listImages(images);
+    List<Path> all = images != null ? DetectCommand.listImages(images)
+        : LabeledDataset.open(data).images().stream().map(LabeledDataset.Image::file).sorted().toList();
     List<Path> used = all.subList(0, Math.min(count, all.size()));
     if (all.size() < count) {
-      err.printf("warning: %s has %d images, fewer than --count %d; calibrating on all of them%n", images, all.size(),
-          count);
+      err.printf("warning: %s has %d images, fewer than --count %d; calibrating on all of them%n",
+          images != null ? images : data, all.size(), count);
     }
     DetectorOptions.Builder det = DetectorOptions.builder();
     meta.forEach(det::metadata);

@@ -1,9 +1,9 @@
 package dev.reparo.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reparo.data.LabeledDataset;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
@@ -17,7 +17,6 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -60,7 +59,8 @@ final class DetectCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = {"-s", "--source"}, paramLabel = "SOURCE",
-      description = "an image, a directory of images, a video file (.mp4, .avi, .mkv, ...) or a camera index (0: /dev/video0)")
+      description = "an image, a directory of images, a glob ('imgs/*.jpg'), a .txt list of images, an http(s) image URL,"
+          + " a video file (.mp4, .avi, .mkv, ...), a video URL (rtsp://, http(s)://.../x.mp4) or a camera index (0: /dev/video0)")
   String source;
 
   @Option(names = "--frames", defaultValue = "0", paramLabel = "N",
@@ -78,7 +78,7 @@ final class DetectCommand implements Callable<Integer> {
       description = "write detections as COCO results JSON (a video's image_id is the frame index, from 0)")
   Path json;
 
-  @Option(names = "--gt", paramLabel = "COCO.json", description = "take image ids and category ids for --json from this dataset")
+  @Option(names = "--gt", paramLabel = "DATA", description = "take image ids and category ids for --json from this dataset (COCO JSON or YOLO data.yaml)")
   Path gt;
 
   @Option(names = "--conf", defaultValue = "0.25", description = "confidence threshold (default ${DEFAULT-VALUE})")
@@ -324,35 +324,22 @@ final class DetectCommand implements Callable<Integer> {
     AtomicFiles.write(target, bytes.toByteArray());
   }
 
-  /** Image and category ids of a COCO dataset, matched by file name and category name. */
-  record CocoIds(Map<String, Integer> images, Map<String, Integer> categories, Path source) {
+  /** Image and category ids of a dataset (COCO JSON or YOLO data.yaml), matched by file name and category name. */
+  record CocoIds(LabeledDataset data) {
     static CocoIds read(Path gt) throws IOException {
-      JsonNode root = new ObjectMapper().readTree(gt.toFile());
-      Map<String, Integer> images = new HashMap<>();
-      root.path("images").forEach(i -> images.put(Path.of(i.path("file_name").asText()).getFileName().toString(),
-          i.path("id").asInt()));
-      Map<String, Integer> cats = new HashMap<>();
-      root.path("categories").forEach(c -> cats.put(c.path("name").asText(), c.path("id").asInt()));
-      if (images.isEmpty() || cats.isEmpty()) {
-        throw new CliException(gt + ": not a COCO dataset (needs 'images' and 'categories')");
+      LabeledDataset data = LabeledDataset.open(gt);
+      if (data.images().isEmpty() || data.categories().isEmpty()) {
+        throw new CliException(gt + ": a dataset without images or categories");
       }
-      return new CocoIds(images, cats, gt);
+      return new CocoIds(data);
     }
 
-    int imageId(Path img) {
-      Integer id = images.get(img.getFileName().toString());
-      if (id == null) {
-        throw new CliException(img.getFileName() + " is not an image of " + source);
-      }
-      return id;
+    long imageId(Path img) {
+      return data.imageIdOf(img);
     }
 
-    int categoryId(String label) {
-      Integer id = categories.get(label);
-      if (id == null) {
-        throw new CliException("class '" + label + "' is not a category of " + source);
-      }
-      return id;
+    long categoryId(String label) {
+      return data.categoryIdOf(label);
     }
   }
 }

@@ -33,11 +33,19 @@ interface FrameSource extends AutoCloseable {
   void close();
 
   /**
-   * Opens {@code source}: a directory (its images), an image file (by extension), a camera index
+   * Opens {@code source}: a video URL or stream (rtsp://, http(s)://.../x.mp4), a glob, a .txt
+   * list of images or an http(s) image URL ({@link SourceResolver}), a directory (its images), an image file (by extension), a camera index
    * (digits, when no such file exists) or else a video file. Everything is checked in Java
    * before FFmpeg sees it, and errors name the source.
    */
   static FrameSource open(String source) throws IOException {
+    if (SourceResolver.isVideoUrl(source)) {
+      return VideoFrames.url(source);
+    }
+    java.util.List<SourceResolver.ImageRef> images = SourceResolver.resolve(source);
+    if (images != null) {
+      return ImageFiles.of(images);
+    }
     Path path = Path.of(source);
     if (source.matches("\\d{1,4}") && !Files.exists(path)) {
       return VideoFrames.camera(Integer.parseInt(source));

@@ -7,13 +7,24 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Image files as a {@link FrameSource}, read one at a time; unreadable ones come as problems. Not thread-safe. */
+/**
+ * Images as a {@link FrameSource}: files, or http(s) URLs fetched one at a time; unreadable ones
+ * (and failed downloads) come as problems. Not thread-safe.
+ */
 final class ImageFiles implements FrameSource {
-  private final List<Path> files;
+  private final List<SourceResolver.ImageRef> images;
   private int next;
 
   ImageFiles(List<Path> files) {
-    this.files = List.copyOf(files);
+    this(files.stream().map(SourceResolver.ImageRef::of).toArray(SourceResolver.ImageRef[]::new));
+  }
+
+  private ImageFiles(SourceResolver.ImageRef[] images) {
+    this.images = List.of(images);
+  }
+
+  static ImageFiles of(List<SourceResolver.ImageRef> images) {
+    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new));
   }
 
   @Override
@@ -23,21 +34,23 @@ final class ImageFiles implements FrameSource {
 
   @Override
   public long expected() {
-    return files.size();
+    return images.size();
   }
 
   @Override
   public Frame next() throws IOException {
-    if (next >= files.size()) {
+    if (next >= images.size()) {
       return null;
     }
     int i = next++;
-    Path file = files.get(i);
+    SourceResolver.ImageRef ref = images.get(i);
+    Path file = ref.file();
     try {
-      BufferedImage image = ImageLoader.read(file);
-      return Frame.ofImage(i, file, image);
+      BufferedImage image = ref.url() == null ? ImageLoader.read(file)
+          : ImageLoader.read(SourceResolver.fetch(ref.url()), ref.name());
+      return new Frame(i, ref.name(), file, image.getWidth(), image.getHeight(), image, null, 0, null);
     } catch (ReparoException e) {
-      return Frame.unreadable(i, file, e.getMessage());
+      return new Frame(i, ref.name(), file, 0, 0, null, null, 0, e.getMessage());
     }
   }
 

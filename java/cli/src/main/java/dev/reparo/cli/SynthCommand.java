@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     "Generate a synthetic COCO detection dataset: six shape classes (circle, square, triangle,",
     "ring, cross, star) on cluttered backgrounds, " + SceneGenerator.MIN_IMAGE_SIDE + "-"
         + SceneGenerator.MAX_IMAGE_SIDE + " px images, JPEG quality 95.",
-    "Writes DIR/images/*.jpg and DIR/annotations.json; the same seed gives the same bytes."})
+    "Writes DIR/images/*.jpg and DIR/annotations.json (COCO), and the same boxes as DIR/labels/*.txt",
+    "and DIR/data.yaml (YOLO); the same seed gives the same bytes."})
 final class SynthCommand implements Runnable {
   @Spec
   CommandSpec spec;

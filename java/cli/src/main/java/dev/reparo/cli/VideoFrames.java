@@ -23,6 +23,15 @@ final class VideoFrames implements FrameSource {
     return new VideoFrames(VideoInput.open(file), (dot > 0 ? name.substring(0, dot) : name) + ".mp4", false);
   }
 
+  /** A network video or stream; the annotated video is named after the URL's last path segment. */
+  static VideoFrames url(String url) {
+    String path = java.net.URI.create(url).getPath();
+    String name = path == null ? "" : path.substring(path.lastIndexOf('/') + 1);
+    int dot = name.lastIndexOf('.');
+    name = dot > 0 ? name.substring(0, dot) : name;
+    return new VideoFrames(VideoInput.url(url), (name.isEmpty() ? "stream" : name) + ".mp4", false);
+  }
+
   static VideoFrames camera(int index) {
     return new VideoFrames(VideoInput.camera(index), "camera" + index + ".mp4", true);
   }

@@ -37,6 +37,16 @@ final class Ffmpeg {
     }
   }
 
+  private static boolean networkReady;
+
+  /** Initialises FFmpeg's network protocols once (after {@link #load()}). */
+  static synchronized void networkInit() {
+    if (!networkReady) {
+      org.bytedeco.ffmpeg.global.avformat.avformat_network_init();
+      networkReady = true;
+    }
+  }
+
   /**
    * Also loads libavdevice (camera input). It needs system libraries that the other FFmpeg
    * libraries do not (PulseAudio's libpulse.so.0, libxcb), so it is loaded only for cameras.

@@ -21,6 +21,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
@@ -84,10 +86,14 @@ public final class VideoInput implements AutoCloseable {
   private boolean closed;
 
   private VideoInput(String name, String url, AVInputFormat inputFormat) {
+    this(name, url, inputFormat, new AVDictionary(null));
+  }
+
+  private VideoInput(String name, String url, AVInputFormat inputFormat, AVDictionary options) {
     this.name = name;
     AVFormatContext fmt = new AVFormatContext(null);
-    AVDictionary options = new AVDictionary(null);
     int r = avformat_open_input(fmt, url, inputFormat, options);
+    av_dict_free(options);
     if (r < 0) {
       throw new VideoException(name + ": cannot open as a video (" + Ffmpeg.error(r) + ")");
     }
@@ -145,6 +151,30 @@ public final class VideoInput implements AutoCloseable {
     return new VideoInput(file.toString(), file.toAbsolutePath().toString(), null);
   }
 
+  /** How long a network stream may stall before reading it fails, in microseconds (FFmpeg's unit). */
+  static final String NETWORK_TIMEOUT_US = "20000000";
+
+  /**
+   * Opens a network stream FFmpeg reads: an http(s) video, an rtsp:// or rtmp:// stream. Reads
+   * that stall for 20 s fail; RTSP goes over TCP (no lost UDP packets).
+   */
+  public static VideoInput url(String url) {
+    String scheme = url.contains("://") ? url.substring(0, url.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
+    if (!java.util.Set.of("http", "https", "rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "tcp").contains(scheme)) {
+      throw new VideoException(url + ": not a stream URL FFmpeg reads (http, https, rtsp, rtmp, srt, udp, tcp)");
+    }
+    Ffmpeg.load();
+    Ffmpeg.networkInit();
+    AVDictionary options = new AVDictionary(null);
+    if (scheme.startsWith("rtsp")) {
+      av_dict_set(options, "rtsp_transport", "tcp", 0);
+      av_dict_set(options, "timeout", NETWORK_TIMEOUT_US, 0);
+    } else {
+      av_dict_set(options, "rw_timeout", NETWORK_TIMEOUT_US, 0);
+    }
+    return new VideoInput(url, url, null, options);
+  }
+
   /** Opens camera {@code index}, the V4L2 device {@code /dev/video<index>}, checked in Java first. */
   public static VideoInput camera(int index) {
     if (index < 0) {
@@ -167,7 +197,7 @@ public final class VideoInput implements AutoCloseable {
     return new VideoInput(name, device.toString(), v4l2);
   }
 
-  /** The file's path, or "camera N (/dev/videoN)". */
+  /** The file's path, the URL, or "camera N (/dev/videoN)". */
   public String name() {
     return name;
   }

@@ -29,7 +29,7 @@ class BenchCommandTest {
     assertEquals(0, r.code(), r.err());
     List<String> csv = Files.readAllLines(out.resolve("bench.csv"));
     assertEquals("backend,runtime,threads,load_ms,runs,p50_ms,p90_ms,p99_ms,mean_ms,images_per_s,peak_rss_mb,"
-        + "speedup_vs_first,gflop_per_s", csv.get(0));
+        + "speedup_vs_first,gflop_per_s,model_mb,map50,map50_95", csv.get(0));
     // The fused YOLOv5-Lite-g: PyTorch's hook count of multiply-accumulates after re-parameterization.
     double gflop = 2.0 * new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(MODEL.getParent().resolve("info.json").toFile()).get("macs_reparameterized").asLong() / 1e9;
@@ -37,8 +37,9 @@ class BenchCommandTest {
     Map<String, Double> baselineP50 = new HashMap<>();
     String[] expectedOrder = {"ncnn/1", "onnxruntime/1", "ncnn/2", "onnxruntime/2"};
     for (int i = 1; i < csv.size(); i++) {
-      String[] f = csv.get(i).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)");
-      assertEquals(13, f.length, csv.get(i));
+      String[] f = csv.get(i).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1);
+      assertEquals(16, f.length, csv.get(i));
+      assertTrue(Double.parseDouble(f[13]) > 0 && f[14].isEmpty() && f[15].isEmpty(), "a size, no accuracy without --data");
       assertEquals(expectedOrder[i - 1], f[0] + "/" + f[2]);
       assertTrue(f[1].startsWith("\"" + f[0] + " "), "runtime names the backend: " + f[1]);
       double load = Double.parseDouble(f[3]);
@@ -97,6 +98,41 @@ class BenchCommandTest {
         "--backends", "ncnn-unfused", "--runs", "1", "--out", out.toString());
     assertEquals(1, unfusedOfConverted.code());
     assertTrue(unfusedOfConverted.err().contains("--model must be the .onnx"), unfusedOfConverted.err());
+  }
+
+  @Test
+  void benchWithDataAddsEachBackendsAccuracyAsEvalComputesItAndModelSize(@TempDir Path dir) throws Exception {
+    new dev.reparo.data.SyntheticDataset(5).write(dir.resolve("data"), 3, (p, d, t) -> {});
+    Path demo = Demo.prepare(dir.resolve("demo")).model(); // trained: a non-zero mAP to compare
+    Path out = dir.resolve("bench");
+    ReparoCliTest.Result r = ReparoCliTest.run(concat(new String[] {"bench", "--model", demo.toString(), "--backends",
+        "ncnn,onnxruntime", "--warmup", "1", "--runs", "2", "--data", dir.resolve("data/data.yaml").toString(),
+        "--out", out.toString()}, new String[0]));
+    assertEquals(0, r.code(), r.err());
+    List<String> csv = Files.readAllLines(out.resolve("bench.csv"));
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : csv.subList(1, csv.size())) {
+      String[] f = line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1);
+      ReparoCliTest.Result e = ReparoCliTest.run(concat(new String[] {"eval", "-m", demo.toString(), "--backend", f[0],
+          "--threads", "1", "--data", dir.resolve("data/data.yaml").toString(), "--json",
+          dir.resolve(f[0] + ".json").toString()}, new String[0]));
+      assertEquals(0, e.code(), e.err());
+      var summary = mapper.readTree(dir.resolve(f[0] + ".json").toFile()).get("summary");
+      assertTrue(summary.get("AP50").asDouble() > 0, "the fixture finds shapes: " + e.out());
+      assertEquals(summary.get("AP50").asDouble(), Double.parseDouble(f[14]), 1e-5, line);
+      assertEquals(summary.get("AP").asDouble(), Double.parseDouble(f[15]), 1e-5, line);
+    }
+    // Sizes: ncnn loads param + bin, ONNX Runtime the fused ONNX, as the converted model.json names them.
+    Path converted = dev.reparo.convert.ModelLocator.locate(demo).dir();
+    var files = mapper.readTree(converted.resolve("model.json").toFile()).get("files");
+    double ncnnMb = (Files.size(converted.resolve(files.get("ncnn_param").asText()))
+        + Files.size(converted.resolve(files.get("ncnn_bin").asText()))) / 1e6;
+    double onnxMb = Files.size(converted.resolve(files.get("onnx").asText())) / 1e6;
+    assertEquals(ncnnMb, Double.parseDouble(csv.get(1).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)[13]), 1e-3);
+    assertEquals(onnxMb, Double.parseDouble(csv.get(2).split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)[13]), 1e-3);
+    String md = Files.readString(out.resolve("bench.md"));
+    assertTrue(md.contains("| model MB | mAP50 | mAP50-95 |"), md);
+    assertTrue(md.contains("accuracy: COCO mAP on"), md);
   }
 
   static String[] concat(String[] a, String[] b) {

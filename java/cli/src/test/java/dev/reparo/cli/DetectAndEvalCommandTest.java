@@ -30,7 +30,7 @@ class DetectAndEvalCommandTest {
     assertEquals(0, r.code(), r.err());
     JsonNode expected = new ObjectMapper().readTree(COCO.resolve("expected.json").toFile());
     String[] lines = r.out().strip().split("\n");
-    assertEquals(12, lines.length, r.out());
+    assertTrue(lines.length >= 12, r.out());
     for (int i = 0; i < 12; i++) {
       assertTrue(lines[i].endsWith(String.format("= %.3f", expected.get("stats").get(i).asDouble())), lines[i]);
     }

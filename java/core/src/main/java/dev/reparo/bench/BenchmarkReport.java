@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import javax.imageio.ImageIO;
 
@@ -30,7 +31,7 @@ public final class BenchmarkReport {
   public static final String CSV = "bench.csv";
   public static final String CHART = "bench.png";
   static final String CSV_HEADER = "backend,runtime,threads,load_ms,runs,p50_ms,p90_ms,p99_ms,mean_ms,"
-      + "images_per_s,peak_rss_mb,speedup_vs_first,gflop_per_s";
+      + "images_per_s,peak_rss_mb,speedup_vs_first,gflop_per_s,model_mb,map50,map50_95";
 
   private static final Color[] PALETTE = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868),
       new Color(0xC44E52), new Color(0x8172B3), new Color(0x937860)};
@@ -45,9 +46,19 @@ public final class BenchmarkReport {
    */
   public static void write(Path dir, String model, String machine, double gflops, BenchmarkRunner.Settings settings,
       List<BenchmarkResult> results) throws IOException {
+    write(dir, model, machine, gflops, settings, results, Map.of(), null);
+  }
+
+  /**
+   * As {@link #write(Path, String, String, double, BenchmarkRunner.Settings, List)}, with each
+   * backend's model size and accuracy (by backend name; accuracy columns appear in bench.md when
+   * any was measured, on {@code dataset}; bench.csv always has the columns, empty when unknown).
+   */
+  public static void write(Path dir, String model, String machine, double gflops, BenchmarkRunner.Settings settings,
+      List<BenchmarkResult> results, Map<String, ModelQuality> quality, String dataset) throws IOException {
     Files.createDirectories(dir);
-    AtomicFiles.write(dir.resolve(CSV), csv(results, gflops).getBytes(StandardCharsets.UTF_8));
-    AtomicFiles.write(dir.resolve(MARKDOWN), markdown(model, machine, gflops, settings, results)
+    AtomicFiles.write(dir.resolve(CSV), csv(results, gflops, quality).getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(dir.resolve(MARKDOWN), markdown(model, machine, gflops, settings, results, quality, dataset)
         .getBytes(StandardCharsets.UTF_8));
     AtomicFiles.write(dir.resolve(CHART), chart(model, results));
   }
@@ -57,19 +68,25 @@ public final class BenchmarkReport {
     return gflops / (r.latency().p50Ms() / 1000.0);
   }
 
-  static String csv(List<BenchmarkResult> results, double gflops) {
+  static String csv(List<BenchmarkResult> results, double gflops, Map<String, ModelQuality> quality) {
     StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
     for (BenchmarkResult r : results) {
       LatencyStats l = r.latency();
-      b.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%.3f,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.1f,%.3f,%.3f%n",
+      ModelQuality q = quality.get(r.backend());
+      b.append(String.format(Locale.ROOT, "%s,\"%s\",%d,%.3f,%d,%.4f,%.4f,%.4f,%.4f,%.2f,%.1f,%.3f,%.3f,%s,%s,%s%n",
           r.backend(), r.runtime().replace("\"", "\"\""), r.threads(), r.loadMs(), l.runs(), l.p50Ms(), l.p90Ms(),
-          l.p99Ms(), l.meanMs(), l.imagesPerSecond(), r.peakRssMb(), r.speedup(), gflopsPerSecond(gflops, r)));
+          l.p99Ms(), l.meanMs(), l.imagesPerSecond(), r.peakRssMb(), r.speedup(), gflopsPerSecond(gflops, r),
+          q == null ? "" : String.format(Locale.ROOT, "%.3f", q.modelMb()), q == null || !q.measured() ? "" :
+          String.format(Locale.ROOT, "%.5f", q.map50()), q == null || !q.measured() ? "" :
+          String.format(Locale.ROOT, "%.5f", q.map())));
     }
     return b.toString();
   }
 
   static String markdown(String model, String machine, double gflops, BenchmarkRunner.Settings s,
-      List<BenchmarkResult> results) {
+      List<BenchmarkResult> results, Map<String, ModelQuality> quality, String dataset) {
+    boolean sized = !quality.isEmpty();
+    boolean accuracy = quality.values().stream().anyMatch(ModelQuality::measured);
     StringBuilder b = new StringBuilder();
     b.append("# reparo bench\n\n");
     b.append("- model: `").append(model).append("`\n");
@@ -80,17 +97,32 @@ public final class BenchmarkReport {
     boolean cumulative = results.stream().anyMatch(r -> !r.peakRssReset());
     b.append("- peak RSS: process high-water mark (VmHWM) after each case")
         .append(cumulative ? ", cumulative (the kernel refused a reset)" : ", reset before each case").append("\n\n");
+    if (accuracy) {
+      b.append("- accuracy: COCO mAP on `").append(dataset).append("` (conf 0.001, NMS IoU 0.6, 100 detections per image)\n\n");
+    }
     b.append("| backend | runtime | threads | load ms | p50 ms | p90 ms | p99 ms | images/s | peak RSS MiB | speed-up "
-        + "| GFLOP/s |\n");
-    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| GFLOP/s |").append(sized ? " model MB |" : "").append(accuracy ? " mAP50 | mAP50-95 |" : "").append('\n');
+    b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|").append(sized ? "---:|" : "")
+        .append(accuracy ? "---:|---:|" : "").append('\n');
     for (BenchmarkResult r : results) {
       LatencyStats l = r.latency();
-      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %.3f | %.3f | %.1f | %.1f | %.2fx | %.2f |%n",
+      ModelQuality q = quality.get(r.backend());
+      b.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %.3f | %.3f | %.1f | %.1f | %.2fx | %.2f |",
           r.backend(), r.runtime(), r.threads(), r.loadMs(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.imagesPerSecond(),
           r.peakRssMb(), r.speedup(), gflopsPerSecond(gflops, r)));
+      if (sized) {
+        b.append(q == null ? " |" : String.format(Locale.ROOT, " %.2f |", q.modelMb()));
+      }
+      if (accuracy) {
+        b.append(q == null || !q.measured() ? " | |" : String.format(Locale.ROOT, " %.3f | %.3f |", q.map50(), q.map()));
+      }
+      b.append('\n');
     }
     b.append("\nSpeed-up: the first backend's p50 at the same thread count divided by this one's. GFLOP/s: the\n"
         + "model's work divided by the p50 latency; compare it with the CPU's peak to see how much headroom is left.\n");
+    if (sized) {
+      b.append("Model MB: the files the backend loads (ncnn: param + bin; ONNX Runtime, TensorRT: the ONNX), 10^6 bytes.\n");
+    }
     return b.toString();
   }
 

@@ -25,7 +25,8 @@ import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Writes a synthetic COCO dataset: {@code images/NNNNNN.jpg} (JPEG quality 95, so a model
- * trained on it has seen real compression artefacts) and {@code annotations.json}.
+ * trained on it has seen real compression artefacts) and {@code annotations.json}, plus the same
+ * boxes in the Ultralytics layout ({@code labels/NNNNNN.txt}, {@code data.yaml}).
  *
  * <p>Image {@code i} has COCO id {@code i + 1}; category ids are the class indices 0–5 of
  * {@link ShapeClass}; {@code bbox} is the tight box of the shape as drawn (before later objects
@@ -40,6 +41,9 @@ public final class SyntheticDataset {
   public static final float JPEG_QUALITY = 0.95f;
   public static final String ANNOTATIONS = "annotations.json";
   public static final String IMAGES = "images";
+  /** The YOLO layout of the same boxes: {@code labels/*.txt} and {@code data.yaml}. */
+  public static final String LABELS = "labels";
+  public static final String DATA_YAML = "data.yaml";
 
   private final SceneGenerator generator;
 
@@ -80,6 +84,7 @@ public final class SyntheticDataset {
       try (OutputStream json = Files.newOutputStream(temp.resolve(ANNOTATIONS))) {
         annotations.write(json);
       }
+      writeYoloLayout(temp, annotations);
       if (Files.isDirectory(target)) {
         Files.delete(target); // empty, checked above; a concurrent writer makes this throw
       }
@@ -138,6 +143,37 @@ public final class SyntheticDataset {
     info.put("seed", generator.seed());
     info.put("images", count);
     return new CocoDataset(info, imageRecords, annotationRecords, categories);
+  }
+
+  /**
+   * The same boxes in the Ultralytics layout: {@code labels/<image>.txt} (class cx cy w h,
+   * normalized) and a {@code data.yaml} whose splits are all of {@code images/}.
+   */
+  private static void writeYoloLayout(Path dir, CocoDataset data) throws IOException {
+    Path labels = Files.createDirectory(dir.resolve(LABELS));
+    Map<Long, StringBuilder> lines = new LinkedHashMap<>();
+    Map<Long, CocoDataset.Image> images = new LinkedHashMap<>();
+    for (CocoDataset.Image image : data.images()) {
+      images.put(image.id(), image);
+      lines.put(image.id(), new StringBuilder());
+    }
+    for (CocoDataset.Annotation a : data.annotations()) {
+      CocoDataset.Image image = images.get(a.imageId());
+      double[] b = a.bbox();
+      lines.get(a.imageId()).append(a.categoryId()).append(' ')
+          .append((b[0] + b[2] / 2) / image.width()).append(' ').append((b[1] + b[3] / 2) / image.height()).append(' ')
+          .append(b[2] / image.width()).append(' ').append(b[3] / image.height()).append('\n');
+    }
+    for (CocoDataset.Image image : data.images()) {
+      String txt = image.fileName().replaceAll("\\.[^.]+$", "") + ".txt";
+      Files.writeString(labels.resolve(txt), lines.get(image.id()));
+    }
+    StringBuilder yaml = new StringBuilder("# Reparo synthetic shapes: the boxes of " + ANNOTATIONS + " in the YOLO layout\n"
+        + "path: .\ntrain: " + IMAGES + "\nval: " + IMAGES + "\nnames:\n");
+    for (CocoDataset.Category c : data.categories()) {
+      yaml.append("  ").append(c.id()).append(": ").append(c.name()).append('\n');
+    }
+    Files.writeString(dir.resolve(DATA_YAML), yaml);
   }
 
   private static ImageWriter jpegWriter() {

@@ -33,14 +33,42 @@ public record CocoMetrics(double[] stats, List<Long> categoryIds, double[][][][]
 
   /** AP@[.5:.95] of one category (all areas, 100 detections), or -1 if it has no ground truth. */
   public double categoryAp(long categoryId) {
+    return categoryMean(categoryIndex(categoryId), 0, precision.length);
+  }
+
+  /** AP@0.5 of one category (all areas, 100 detections), or -1 if it has no ground truth. */
+  public double categoryAp50(long categoryId) {
+    return categoryMean(categoryIndex(categoryId), 0, 1);
+  }
+
+  /**
+   * The precision-recall curve of one category at IoU 0.50 (all areas, 100 detections): the
+   * interpolated precision at recall 0, 0.01, ..., 1 (101 values, pycocotools' {@code
+   * precision[0, :, k, 0, 2]}); all -1 if the category has no ground truth. A fresh array.
+   */
+  public double[] precisionCurve50(long categoryId) {
+    int k = categoryIndex(categoryId);
+    double[] curve = new double[precision[0].length];
+    for (int r = 0; r < curve.length; r++) {
+      curve[r] = precision[0][r][k][0][2];
+    }
+    return curve;
+  }
+
+  private int categoryIndex(long categoryId) {
     int k = categoryIds.indexOf(categoryId);
     if (k < 0) {
       throw new IllegalArgumentException("category " + categoryId + " was not evaluated");
     }
+    return k;
+  }
+
+  /** Mean of the defined precisions of category {@code k} over IoU indices [from, to). */
+  private double categoryMean(int k, int from, int to) {
     double sum = 0;
     int n = 0;
-    for (double[][][][] t : precision) {
-      for (double[][][] r : t) {
+    for (int t = from; t < to; t++) {
+      for (double[][][] r : precision[t]) {
         double v = r[k][0][2];
         if (v > -1) {
           sum += v;

@@ -54,6 +54,41 @@ public final class ImageLoader {
     return read(bytes, file.toString());
   }
 
+  /**
+   * The upright size {width, height} of an image file, from its header and EXIF orientation,
+   * without decoding the pixels: the size {@link #read(Path)} would return (below {@link #MAX_PIXELS}).
+   *
+   * @throws InvalidInputException naming the file when it is not a readable image
+   */
+  public static int[] size(Path file) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new InvalidInputException(file + ": no such image file");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (bytes.length == 0 || !readers.hasNext()) {
+        throw new InvalidInputException(file + ": not a recognised image format");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        if (w <= 0 || h <= 0) {
+          throw new InvalidInputException(file + ": image has no pixels (" + w + "x" + h + ")");
+        }
+        return exifOrientation(bytes) >= 5 ? new int[] {h, w} : new int[] {w, h};
+      } finally {
+        reader.dispose();
+      }
+    } catch (IIOException | IndexOutOfBoundsException | IllegalArgumentException e) {
+      throw new InvalidInputException(file + ": cannot read image header: " + e.getMessage(), e);
+    }
+  }
+
   /** Decodes {@code encoded}; {@code source} names it in error messages. */
   public static BufferedImage read(byte[] encoded, String source) {
     return read(encoded, source, MAX_PIXELS);

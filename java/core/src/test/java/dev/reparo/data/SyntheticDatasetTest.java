@@ -36,7 +36,7 @@ class SyntheticDatasetTest {
     new SyntheticDataset(123).write(tmp.resolve("b"), 4, null);
     List<Path> a = files(tmp.resolve("a"));
     List<Path> b = files(tmp.resolve("b"));
-    assertEquals(5, a.size());
+    assertEquals(10, a.size(), "4 images, 4 label files, annotations.json, data.yaml: " + a);
     for (int i = 0; i < a.size(); i++) {
       assertEquals(tmp.resolve("a").relativize(a.get(i)), tmp.resolve("b").relativize(b.get(i)));
       assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), a.get(i).toString());
@@ -102,6 +102,25 @@ class SyntheticDatasetTest {
     CocoDataset read = CocoDataset.read(out.resolve("annotations.json"));
     assertEquals(annotations.size(), read.annotations().size());
     assertEquals(77L, ((Number) read.info().get("seed")).longValue());
+  }
+
+  @Test
+  void theYoloLayoutHoldsTheSameBoxesAsTheCocoJson() throws IOException {
+    Path out = tmp.resolve("ds");
+    new SyntheticDataset(5).write(out, 4, null);
+    LabeledDataset coco = LabeledDataset.open(out.resolve(SyntheticDataset.ANNOTATIONS));
+    LabeledDataset yolo = LabeledDataset.open(out);
+    assertEquals(coco.categories(), yolo.categories());
+    assertEquals(coco.imageIds(), yolo.imageIds());
+    assertEquals(coco.labels().size(), yolo.labels().size());
+    assertTrue(coco.labels().size() >= 4, "some boxes: " + coco.labels().size());
+    for (int i = 0; i < coco.labels().size(); i++) {
+      LabeledDataset.Label c = coco.labels().get(i);
+      LabeledDataset.Label y = yolo.labels().get(i);
+      assertEquals(c.imageId(), y.imageId());
+      assertEquals(c.categoryId(), y.categoryId());
+      assertArrayEquals(c.bbox(), y.bbox(), 1e-9);
+    }
   }
 
   @Test

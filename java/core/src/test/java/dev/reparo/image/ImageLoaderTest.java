@@ -1,5 +1,6 @@
 package dev.reparo.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,20 @@ class ImageLoaderTest {
     assertTrue(reddish(ImageLoader.read(withOrientation(jpeg, 2), "two.jpg"), 35, 10));
     assertTrue(reddish(ImageLoader.read(withOrientation(jpeg, 1), "one.jpg"), 5, 10));
     assertEquals(6, ImageLoader.exifOrientation(withOrientation(jpeg, 6)));
+  }
+
+  @Test
+  void sizeFromTheHeaderIsTheDecodedUprightSize(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws IOException {
+    byte[] jpeg = encode(halves(40, 20), "jpg");
+    for (int o : new int[] {1, 3, 6, 8}) {
+      java.nio.file.Path f = java.nio.file.Files.write(dir.resolve(o + ".jpg"), withOrientation(jpeg, o));
+      BufferedImage decoded = ImageLoader.read(f);
+      assertArrayEquals(new int[] {decoded.getWidth(), decoded.getHeight()}, ImageLoader.size(f), "orientation " + o);
+    }
+    java.nio.file.Path text = java.nio.file.Files.writeString(dir.resolve("t.png"), "text");
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> ImageLoader.size(text));
+    assertTrue(e.getMessage().contains("t.png"), e.getMessage());
   }
 
   @Test
