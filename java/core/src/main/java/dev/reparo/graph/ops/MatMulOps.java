@@ -28,7 +28,7 @@ final class MatMulOps {
         op("MatMul", 2, 2, 1, 1, Map.of(), (cx, n) -> cx.one(n, matMul(cx, n))).ncnn(MatMulOps::ncnnInnerProduct));
   }
 
-  static Shape gemm(InferenceContext cx, Node n) {
+  private static Shape gemm(InferenceContext cx, Node n) {
     Shape a = cx.shapeOf(n, 0);
     Shape b = cx.shapeOf(n, 1);
     for (Shape s : List.of(a, b)) {
@@ -57,7 +57,7 @@ final class MatMulOps {
     return out;
   }
 
-  static Shape matMul(InferenceContext cx, Node n) {
+  private static Shape matMul(InferenceContext cx, Node n) {
     Shape a = cx.shapeOf(n, 0);
     Shape b = cx.shapeOf(n, 1);
     if (!a.hasRank() || !b.hasRank()) {
@@ -91,7 +91,7 @@ final class MatMulOps {
     return Shape.of(out);
   }
 
-  static void ncnnInnerProduct(LoweringContext cx, Node n) {
+  private static void ncnnInnerProduct(LoweringContext cx, Node n) {
     Shape a = cx.shape(n.input(0));
     Tensor bw = cx.constantOf(n.input(1));
     if (!a.hasRank() || a.rank() != 2 || bw == null || bw.rank() != 2) {

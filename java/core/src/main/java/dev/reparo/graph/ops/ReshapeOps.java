@@ -21,7 +21,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Operators that give a tensor a new shape or axis order: Reshape, Flatten, Squeeze, Unsqueeze, Expand, Transpose. */
+/**
+ * Operators that give a tensor a new shape or axis order: Reshape, Flatten, Squeeze, Unsqueeze,
+ * Expand, Transpose.
+ */
 final class ReshapeOps {
   private ReshapeOps() {}
 
@@ -44,7 +47,7 @@ final class ReshapeOps {
             .ncnn(ReshapeOps::ncnnTranspose));
   }
 
-  static Shape reshape(InferenceContext cx, Node n) {
+  private static Shape reshape(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     ConstValue target = cx.knownOf(n, 1);
     if (target == null || target.isFloat()) {
@@ -122,7 +125,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape unsqueeze(InferenceContext cx, Node n) {
+  private static Shape unsqueeze(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     long[] axes = n.hasInput(1) ? cx.constInts(n, 1) : n.attrInts("axes");
     if (axes == null && !n.hasInput(1)) {
@@ -150,7 +153,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape squeeze(InferenceContext cx, Node n) {
+  private static Shape squeeze(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     boolean axesGiven = n.hasInput(1) || n.hasAttribute("axes");
     long[] axes = n.hasInput(1) ? cx.constInts(n, 1) : n.attrInts("axes");
@@ -187,7 +190,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape flatten(InferenceContext cx, Node n) {
+  private static Shape flatten(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (!x.hasRank()) {
       return Shape.ofRank(2);
@@ -203,7 +206,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape expand(InferenceContext cx, Node n) {
+  private static Shape expand(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     ConstValue target = cx.knownOf(n, 1);
     if (target == null || target.isFloat()) {
@@ -220,7 +223,7 @@ final class ReshapeOps {
     return broadcast(n, List.of(x, Shape.of(dims)));
   }
 
-  static Shape transpose(InferenceContext cx, Node n) {
+  private static Shape transpose(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (!x.hasRank()) {
       return Shape.unknown();
@@ -248,7 +251,7 @@ final class ReshapeOps {
     return Shape.of(dims);
   }
 
-  static void ncnnReshape(LoweringContext cx, Node n) {
+  private static void ncnnReshape(LoweringContext cx, Node n) {
     Shape o = cx.shape(n.output(0));
     Shape in = cx.shape(n.input(0));
     if (!o.isKnown()) {
@@ -266,7 +269,7 @@ final class ReshapeOps {
     cx.emit(cx.reshapeLayer(cx.layerName(n), x, n.output(0), dims));
   }
 
-  static void ncnnFlatten(LoweringContext cx, Node n) {
+  private static void ncnnFlatten(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     long axis = n.attrInt("axis", 1);
     if (axis < 0) {
@@ -287,7 +290,7 @@ final class ReshapeOps {
       "dchw", "cdhw"},
   };
 
-  static void ncnnTranspose(LoweringContext cx, Node n) {
+  private static void ncnnTranspose(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     long[] perm = n.attrInts("perm");
     if (perm == null) {
@@ -318,6 +321,7 @@ final class ReshapeOps {
     }
     String[] orders = PERMUTE_ORDERS[r - 3];
     int order = Arrays.asList(orders).indexOf(wanted.toString());
-    cx.emit(layer("Permute", cx.layerName(n)).inputs(x).outputs(n.output(0)).intAttr(NcnnParams.PERMUTE_ORDER_TYPE, order).build());
+    cx.emit(layer("Permute", cx.layerName(n)).inputs(x).outputs(n.output(0))
+        .intAttr(NcnnParams.PERMUTE_ORDER_TYPE, order).build());
   }
 }
