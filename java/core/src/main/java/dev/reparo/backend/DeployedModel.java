@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +45,15 @@ public record DeployedModel(Path dir, String sourceFile, String sourceSha256, St
   public DeployedModel {
     outputNames = List.copyOf(outputNames);
     outputShapes = List.copyOf(outputShapes);
-    files = Map.copyOf(files);
-    sha256 = Map.copyOf(sha256);
-    metadata = Map.copyOf(metadata);
+    files = ordered(files);
+    sha256 = ordered(sha256);
+    metadata = ordered(metadata);
+  }
+
+  /** An unmodifiable copy in the given order (so model.json is the same on every run); no nulls. */
+  private static Map<String, String> ordered(Map<String, String> m) {
+    Map.copyOf(m); // rejects null keys and values
+    return Collections.unmodifiableMap(new LinkedHashMap<>(m));
   }
 
   /** The path of one artefact, or throws naming what is missing. */

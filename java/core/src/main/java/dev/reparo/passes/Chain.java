@@ -22,6 +22,12 @@ public record Chain(boolean ncnn, List<Set<String>> types) {
     return new Chain(true, List.copyOf(t));
   }
 
+  /** A chain of ncnn layers whose positions each allow several types. */
+  @SafeVarargs
+  public static Chain ofLayerSets(Set<String>... positions) {
+    return new Chain(true, List.of(positions));
+  }
+
   /** The chain's nodes starting at {@code first}, or null when it is not there. */
   public List<Node> from(Graph g, Node first) {
     List<Node> nodes = new ArrayList<>();

@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.Set;
 
 /** Small rewiring steps that passes share. Stateless and thread-safe; the graph is not. */
-final class GraphEdits {
+public final class GraphEdits {
   private GraphEdits() {}
 
   /** Makes every node that reads {@code from} read {@code to} instead. */
-  static void replaceUses(Graph graph, String from, String to) {
+  public static void replaceUses(Graph graph, String from, String to) {
     for (Node n : new ArrayList<>(graph.nodes())) {
       if (n.inputs().contains(from)) {
         List<String> ins = new ArrayList<>(n.inputs());
@@ -29,7 +29,7 @@ final class GraphEdits {
   }
 
   /** Renames the value {@code from} (a node output) to {@code to}, in its producer and all readers. */
-  static void renameValue(Graph graph, String from, String to) {
+  public static void renameValue(Graph graph, String from, String to) {
     Node producer = graph.producer(from);
     if (producer != null) {
       List<String> outs = new ArrayList<>(producer.outputs());
@@ -40,7 +40,7 @@ final class GraphEdits {
   }
 
   /** True when some node reads {@code value} or it is a graph output. */
-  static boolean isUsed(Graph graph, String value) {
+  public static boolean isUsed(Graph graph, String value) {
     return graph.outputs().stream().anyMatch(o -> o.name().equals(value))
         || graph.nodes().stream().anyMatch(n -> n.inputs().contains(value));
   }
@@ -49,7 +49,7 @@ final class GraphEdits {
    * Removes {@code doomed} from the graph, then every initializer and Constant node that they read
    * and nothing else reads any more, and the recorded value infos of the values that are gone.
    */
-  static void removeNodes(Graph g, Collection<Node> doomed) {
+  public static void removeNodes(Graph g, Collection<Node> doomed) {
     Deque<String> inputs = new ArrayDeque<>();
     Set<String> gone = new HashSet<>();
     for (Node n : doomed) {
@@ -76,7 +76,7 @@ final class GraphEdits {
   }
 
   /** Forgets the recorded types and shapes of values that no longer exist. */
-  static void dropValueInfos(Graph g, Set<String> values) {
+  public static void dropValueInfos(Graph g, Set<String> values) {
     Set<String> stillProduced = new HashSet<>();
     g.nodes().forEach(n -> stillProduced.addAll(n.outputs()));
     Map<String, ValueInfo> keep = new LinkedHashMap<>(g.valueInfos());

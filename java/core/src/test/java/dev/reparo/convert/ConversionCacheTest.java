@@ -47,6 +47,8 @@ class ConversionCacheTest {
   void recordsTheSha256OfEveryArtefact(@TempDir Path root) throws IOException {
     DeployedModel m = new ConversionCache(root).deploy(MODEL);
     assertEquals(Set.of(Artefact.ONNX.key(), Artefact.NCNN_PARAM.key(), Artefact.NCNN_BIN.key()), m.sha256().keySet());
+    assertEquals(List.of(Artefact.ONNX.key(), Artefact.NCNN_PARAM.key(), Artefact.NCNN_BIN.key()),
+        List.copyOf(m.files().keySet()), "model.json lists the artefacts in one order on every run");
     for (Artefact a : List.of(Artefact.ONNX, Artefact.NCNN_PARAM, Artefact.NCNN_BIN)) {
       assertEquals(Digests.sha256(m.file(a)), m.sha256().get(a.key()), a.key());
     }

@@ -100,7 +100,12 @@ class OnnxFixturesTest {
       }
       compared++;
     }
-    assertEquals(f.name().contains("dynamo"), compared > 0, "dynamo exports record value shapes");
+    Object exporter = f.hasReferences() ? f.info().get("exporter") : null;
+    if ("torchscript".equals(exporter) || "dynamo".equals(exporter) || exporter == null) {
+      // Reparo's own fixtures: only PyTorch's dynamo exporter records value shapes. Real exporters
+      // (Ultralytics' onnxslim, YOLOv5's export.py on the dynamo exporter) may record them too.
+      assertEquals(f.name().contains("dynamo"), compared > 0, "dynamo exports record value shapes");
+    }
   }
 
   @ParameterizedTest

@@ -58,24 +58,24 @@ final class ActivationOps {
         }).ncnn(ActivationOps::ncnnSoftmax));
   }
 
-  static void softmax(InferenceContext cx, Node n) {
+  private static void softmax(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (x.hasRank()) {
       normAxis(n, n.attrInt("axis", cx.opset() >= 13 ? -1 : 1), x.rank(), "axis");
     }
   }
 
-  static void unary(LoweringContext cx, Node n, String type) {
+  private static void unary(LoweringContext cx, Node n, String type) {
     cx.emit(layer(type, cx.layerName(n)).inputs(cx.blob(n, 0)).outputs(n.output(0)).build());
   }
 
   /** ncnn's UnaryOp layer applying {@code opType} to the blob. */
-  static void unaryOp(LoweringContext cx, Node n, int opType) {
+  private static void unaryOp(LoweringContext cx, Node n, int opType) {
     cx.emit(layer("UnaryOp", cx.layerName(n)).inputs(cx.blob(n, 0)).outputs(n.output(0))
         .intAttr(UnaryOp.OP_TYPE, opType).build());
   }
 
-  static void ncnnClip(LoweringContext cx, Node n) {
+  private static void ncnnClip(LoweringContext cx, Node n) {
     float min = n.attrFloat("min", -Float.MAX_VALUE);
     float max = n.attrFloat("max", Float.MAX_VALUE);
     if (n.hasInput(1)) {
@@ -94,7 +94,7 @@ final class ActivationOps {
     cx.emit(b.build());
   }
 
-  static float scalar(LoweringContext cx, Node n, int i) {
+  private static float scalar(LoweringContext cx, Node n, int i) {
     Tensor t = cx.constantOf(n.input(i));
     if (t == null || t.size() != 1) {
       throw unsupported(n, "input " + i + " must be a constant scalar");
@@ -102,7 +102,7 @@ final class ActivationOps {
     return t.data()[0];
   }
 
-  static void ncnnSoftmax(LoweringContext cx, Node n) {
+  private static void ncnnSoftmax(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     long axis = n.attrInt("axis", cx.graph().opset() >= 13 ? -1 : 1);
     long norm = axis < 0 ? axis + r : axis;

@@ -37,7 +37,7 @@ final class ConvOps {
             .ncnn(ConvOps::ncnnBatchNorm));
   }
 
-  static Shape conv(InferenceContext cx, Node n) {
+  private static Shape conv(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     Shape w = cx.shapeOf(n, 1);
     int rank = x.hasRank() ? x.rank() : w.hasRank() ? w.rank() : -1;
@@ -92,7 +92,7 @@ final class ConvOps {
     return Shape.of(out);
   }
 
-  static List<ValueInfo> batchNorm(InferenceContext cx, Node n) {
+  private static List<ValueInfo> batchNorm(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     Dim c = x.hasRank() && x.rank() >= 2 ? x.dim(1) : Dim.unknown();
     if (x.hasRank() && x.rank() < 2) {
@@ -113,7 +113,7 @@ final class ConvOps {
     return out;
   }
 
-  static void ncnnConv(LoweringContext cx, Node n) {
+  private static void ncnnConv(LoweringContext cx, Node n) {
     Tensor w = cx.constantOf(n.input(1));
     if (w == null || w.rank() != 4) {
       throw unsupported(n, w == null ? "its weight is not a constant"
@@ -159,7 +159,7 @@ final class ConvOps {
     cx.emit(b.inputs(inputs.toArray(String[]::new)).build());
   }
 
-  static void ncnnBatchNorm(LoweringContext cx, Node n) {
+  private static void ncnnBatchNorm(LoweringContext cx, Node n) {
     for (int i = 1; i < n.outputs().size(); i++) {
       if (!n.output(i).isEmpty() && !cx.graph().consumers(n.output(i)).isEmpty()) {
         throw unsupported(n, "training-mode statistics outputs are read");

@@ -36,7 +36,7 @@ final class ElementwiseOps {
     return defs;
   }
 
-  static List<ValueInfo> binary(InferenceContext cx, Node n) {
+  private static List<ValueInfo> binary(InferenceContext cx, Node n) {
     DataType a = cx.typeOf(n, 0);
     DataType b = cx.typeOf(n, 1);
     if (!n.opType().equals("Pow") && a != DataType.UNDEFINED && b != DataType.UNDEFINED && a != b) {
@@ -47,7 +47,7 @@ final class ElementwiseOps {
     return List.of(new ValueInfo("", a != DataType.UNDEFINED ? a : b, out));
   }
 
-  static List<ValueInfo> equal(InferenceContext cx, Node n) {
+  private static List<ValueInfo> equal(InferenceContext cx, Node n) {
     DataType a = cx.typeOf(n, 0);
     DataType b = cx.typeOf(n, 1);
     if (a != DataType.UNDEFINED && b != DataType.UNDEFINED && a != b) {
@@ -56,7 +56,7 @@ final class ElementwiseOps {
     return List.of(new ValueInfo("", DataType.BOOL, broadcast(n, List.of(cx.shapeOf(n, 0), cx.shapeOf(n, 1)))));
   }
 
-  static List<ValueInfo> where(InferenceContext cx, Node n) {
+  private static List<ValueInfo> where(InferenceContext cx, Node n) {
     DataType c = cx.typeOf(n, 0);
     if (c != DataType.UNDEFINED && c != DataType.BOOL) {
       throw fail(n, "condition must be BOOL, got " + c);
@@ -70,7 +70,7 @@ final class ElementwiseOps {
     return List.of(new ValueInfo("", a != DataType.UNDEFINED ? a : b, out));
   }
 
-  static void ncnnBinary(LoweringContext cx, Node n) {
+  private static void ncnnBinary(LoweringContext cx, Node n) {
     int op = switch (n.opType()) {
       case "Add" -> BinaryOp.ADD;
       case "Sub" -> BinaryOp.SUB;
@@ -108,9 +108,11 @@ final class ElementwiseOps {
     Shape sa = cx.shape(n.input(0));
     Shape sb = cx.shape(n.input(1));
     if (op == BinaryOp.ADD && k == null && sa.isKnown() && sa.equals(sb)) {
-      cx.emit(layer("Eltwise", cx.layerName(n)).inputs(x, y).outputs(n.output(0)).intAttr(NcnnParams.Eltwise.OP_TYPE, NcnnParams.Eltwise.SUM).build());
+      cx.emit(layer("Eltwise", cx.layerName(n)).inputs(x, y).outputs(n.output(0))
+          .intAttr(NcnnParams.Eltwise.OP_TYPE, NcnnParams.Eltwise.SUM).build());
       return;
     }
-    cx.emit(layer("BinaryOp", cx.layerName(n)).inputs(x, y).outputs(n.output(0)).intAttr(BinaryOp.OP_TYPE, op).build());
+    cx.emit(layer("BinaryOp", cx.layerName(n)).inputs(x, y).outputs(n.output(0))
+        .intAttr(BinaryOp.OP_TYPE, op).build());
   }
 }

@@ -28,7 +28,7 @@ import java.util.Set;
  * thread-safe.
  */
 public final class LoweringContext {
-  static final String NCNN = "ncnn";
+  private static final String NCNN = "ncnn";
 
   private final Graph g;
   private final ShapeInference.Result si;

@@ -28,7 +28,7 @@ final class MatMulOps {
         op("MatMul", 2, 2, 1, 1, Map.of(), (cx, n) -> cx.one(n, matMul(cx, n))).ncnn(MatMulOps::ncnnMatMul));
   }
 
-  static Shape gemm(InferenceContext cx, Node n) {
+  private static Shape gemm(InferenceContext cx, Node n) {
     Shape a = cx.shapeOf(n, 0);
     Shape b = cx.shapeOf(n, 1);
     for (Shape s : List.of(a, b)) {
@@ -57,7 +57,7 @@ final class MatMulOps {
     return out;
   }
 
-  static Shape matMul(InferenceContext cx, Node n) {
+  private static Shape matMul(InferenceContext cx, Node n) {
     Shape a = cx.shapeOf(n, 0);
     Shape b = cx.shapeOf(n, 1);
     if (!a.hasRank() || !b.hasRank()) {
@@ -96,7 +96,7 @@ final class MatMulOps {
    * rank 3..5 with a batch of 1 becomes ncnn's MatMul, which multiplies the two innermost axes and
    * treats the others as batch, broadcasting a batch of 1 as ONNX does (attention: Q·Kᵀ, V·Aᵀ).
    */
-  static void ncnnMatMul(LoweringContext cx, Node n) {
+  private static void ncnnMatMul(LoweringContext cx, Node n) {
     Shape a = cx.shape(n.input(0));
     Shape b = cx.shape(n.input(1));
     Tensor bw = cx.constantOf(n.input(1));
@@ -112,7 +112,7 @@ final class MatMulOps {
         .intAttr(NcnnParams.MATMUL_TRANS_B, 0).build());
   }
 
-  static void ncnnInnerProduct(LoweringContext cx, Node n) {
+  private static void ncnnInnerProduct(LoweringContext cx, Node n) {
     Shape a = cx.shape(n.input(0));
     Tensor bw = cx.constantOf(n.input(1));
     if (!a.hasRank() || a.rank() != 2 || bw == null || bw.rank() != 2) {

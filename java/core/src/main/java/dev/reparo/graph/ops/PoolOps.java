@@ -43,7 +43,7 @@ final class PoolOps {
             (cx, n) -> cx.one(n, reduce(cx, n))).ncnn(PoolOps::ncnnReduceSpatial));
   }
 
-  static List<ValueInfo> pool(InferenceContext cx, Node n) {
+  private static List<ValueInfo> pool(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     long[] kernel = n.attrInts("kernel_shape");
     if (kernel == null) {
@@ -114,7 +114,7 @@ final class PoolOps {
     return out;
   }
 
-  static Shape globalPool(InferenceContext cx, Node n) {
+  private static Shape globalPool(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (!x.hasRank()) {
       return Shape.unknown();
@@ -130,7 +130,7 @@ final class PoolOps {
   }
 
   /** ReduceMean and friends: axes from the attribute (opset < 18) or the second input. */
-  static Shape reduce(InferenceContext cx, Node n) {
+  private static Shape reduce(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     boolean keep = n.attrInt("keepdims", 1) != 0;
     long[] axes;
@@ -168,7 +168,7 @@ final class PoolOps {
     return Shape.of(dims);
   }
 
-  static void ncnnPool(LoweringContext cx, Node n) {
+  private static void ncnnPool(LoweringContext cx, Node n) {
     if (n.outputs().size() > 1 && !n.output(1).isEmpty() && !cx.graph().consumers(n.output(1)).isEmpty()) {
       throw unsupported(n, "its indices output is read");
     }
@@ -210,7 +210,7 @@ final class PoolOps {
   }
 
   /** A mean or max over the two spatial axes of NCHW is global pooling. */
-  static void ncnnReduceSpatial(LoweringContext cx, Node n) {
+  private static void ncnnReduceSpatial(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     long[] axes = n.hasInput(1) ? cx.constInts(n, 1) : n.attrInts("axes");
     boolean spatial = r == 4 && axes != null && axes.length == 2;
@@ -225,7 +225,7 @@ final class PoolOps {
     ncnnGlobalPool(cx, n, n.attrInt("keepdims", 1) != 0);
   }
 
-  static void ncnnGlobalPool(LoweringContext cx, Node n, boolean keepDims) {
+  private static void ncnnGlobalPool(LoweringContext cx, Node n, boolean keepDims) {
     Shape in = cx.shape(n.input(0));
     if (!in.hasRank() || in.rank() != 4 || !in.dim(1).isKnown()) {
       throw unsupported(n, "global pooling needs an NCHW input with known channels");
@@ -239,7 +239,8 @@ final class PoolOps {
       return; // [1, C] is ncnn's 1-D blob of C values
     }
     // ncnn's global pooling yields a 1-D blob of C values; ONNX keeps [1, C, 1, 1].
-    cx.emit(cx.reshapeLayer(cx.fresh(name + "_reshape"), pooled, n.output(0), new long[] {1, in.dim(1).value(), 1, 1}));
+    cx.emit(cx.reshapeLayer(cx.fresh(name + "_reshape"), pooled, n.output(0),
+        new long[] {1, in.dim(1).value(), 1, 1}));
     cx.graph().putValueInfo(new ValueInfo(pooled, DataType.FLOAT, Shape.of(1, in.dim(1).value())));
   }
 }

@@ -21,7 +21,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Operators that give a tensor a new shape or axis order: Reshape, Flatten, Squeeze, Unsqueeze, Expand, Transpose. */
+/**
+ * Operators that give a tensor a new shape or axis order: Reshape, Flatten, Squeeze, Unsqueeze,
+ * Expand, Transpose.
+ */
 final class ReshapeOps {
   private ReshapeOps() {}
 
@@ -45,7 +48,7 @@ final class ReshapeOps {
             .ncnn(ReshapeOps::ncnnTranspose));
   }
 
-  static Shape reshape(InferenceContext cx, Node n) {
+  private static Shape reshape(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     ConstValue target = cx.knownOf(n, 1);
     if (target == null || target.isFloat()) {
@@ -123,7 +126,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape unsqueeze(InferenceContext cx, Node n) {
+  private static Shape unsqueeze(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     long[] axes = n.hasInput(1) ? cx.constInts(n, 1) : n.attrInts("axes");
     if (axes == null && !n.hasInput(1)) {
@@ -151,7 +154,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape squeeze(InferenceContext cx, Node n) {
+  private static Shape squeeze(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     boolean axesGiven = n.hasInput(1) || n.hasAttribute("axes");
     long[] axes = n.hasInput(1) ? cx.constInts(n, 1) : n.attrInts("axes");
@@ -188,7 +191,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape flatten(InferenceContext cx, Node n) {
+  private static Shape flatten(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (!x.hasRank()) {
       return Shape.ofRank(2);
@@ -204,7 +207,7 @@ final class ReshapeOps {
     return out;
   }
 
-  static Shape expand(InferenceContext cx, Node n) {
+  private static Shape expand(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     ConstValue target = cx.knownOf(n, 1);
     if (target == null || target.isFloat()) {
@@ -221,7 +224,7 @@ final class ReshapeOps {
     return broadcast(n, List.of(x, Shape.of(dims)));
   }
 
-  static Shape transpose(InferenceContext cx, Node n) {
+  private static Shape transpose(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (!x.hasRank()) {
       return Shape.unknown();
@@ -249,7 +252,7 @@ final class ReshapeOps {
     return Shape.of(dims);
   }
 
-  static void ncnnReshape(LoweringContext cx, Node n) {
+  private static void ncnnReshape(LoweringContext cx, Node n) {
     Shape o = cx.shape(n.output(0));
     Shape in = cx.shape(n.input(0));
     if (!o.isKnown()) {
@@ -267,7 +270,7 @@ final class ReshapeOps {
     cx.emit(cx.reshapeLayer(cx.layerName(n), x, n.output(0), dims));
   }
 
-  static void ncnnFlatten(LoweringContext cx, Node n) {
+  private static void ncnnFlatten(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     long axis = n.attrInt("axis", 1);
     if (axis < 0) {
@@ -288,7 +291,7 @@ final class ReshapeOps {
       "dchw", "cdhw"},
   };
 
-  static void ncnnTranspose(LoweringContext cx, Node n) {
+  private static void ncnnTranspose(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     long[] perm = n.attrInts("perm");
     if (perm == null) {
@@ -319,6 +322,7 @@ final class ReshapeOps {
     }
     String[] orders = PERMUTE_ORDERS[r - 3];
     int order = Arrays.asList(orders).indexOf(wanted.toString());
-    cx.emit(layer("Permute", cx.layerName(n)).inputs(x).outputs(n.output(0)).intAttr(NcnnParams.PERMUTE_ORDER_TYPE, order).build());
+    cx.emit(layer("Permute", cx.layerName(n)).inputs(x).outputs(n.output(0))
+        .intAttr(NcnnParams.PERMUTE_ORDER_TYPE, order).build());
   }
 }

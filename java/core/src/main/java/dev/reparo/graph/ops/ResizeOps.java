@@ -35,7 +35,7 @@ final class ResizeOps {
             .ncnn(ResizeOps::ncnnResize));
   }
 
-  static Shape resize(InferenceContext cx, Node n) {
+  private static Shape resize(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     int scalesAt = cx.opset() >= 11 ? 2 : 1;
     int sizesAt = cx.opset() >= 11 ? 3 : -1;
@@ -113,7 +113,7 @@ final class ResizeOps {
     return Shape.of(dims);
   }
 
-  static Shape upsample(InferenceContext cx, Node n) {
+  private static Shape upsample(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     float[] scales;
     if (n.hasInput(1)) {
@@ -144,7 +144,7 @@ final class ResizeOps {
     return Shape.of(dims);
   }
 
-  static Dim scaled(Node n, Dim d, float scale) {
+  private static Dim scaled(Node n, Dim d, float scale) {
     if (!(scale > 0)) {
       throw fail(n, "scale " + scale + " is not positive");
     }
@@ -155,7 +155,7 @@ final class ResizeOps {
     return d.isKnown() ? Dim.of((long) Math.floor(d.value() * scale)) : Dim.unknown();
   }
 
-  static void ncnnResize(LoweringContext cx, Node n) {
+  private static void ncnnResize(LoweringContext cx, Node n) {
     String mode = n.attrString("mode", "nearest");
     Shape in = cx.shape(n.input(0));
     Shape o = cx.shape(n.output(0));

@@ -35,9 +35,11 @@ final class SliceOps {
         op("Concat", 1, OpSchema.VARIADIC, 1, 1, Map.of("axis", INT), (cx, n) -> cx.one(n, concat(cx, n)))
             .folder((n, in, opset) -> Layout.concat(in, n.attrInt("axis", 0)))
             .ncnn(SliceOps::ncnnConcat),
-        op("Split", 1, 2, 1, OpSchema.VARIADIC, Map.of("axis", INT, "split", INTS, "num_outputs", INT), SliceOps::split)
+        op("Split", 1, 2, 1, OpSchema.VARIADIC, Map.of("axis", INT, "split", INTS, "num_outputs", INT),
+            SliceOps::split)
             .ncnn(SliceOps::ncnnSplit),
-        op("Slice", 1, 5, 1, 1, Map.of("starts", INTS, "ends", INTS, "axes", INTS), (cx, n) -> cx.one(n, slice(cx, n)))
+        op("Slice", 1, 5, 1, 1, Map.of("starts", INTS, "ends", INTS, "axes", INTS),
+            (cx, n) -> cx.one(n, slice(cx, n)))
             .folder(SliceOps::foldSlice)
             .ncnn(SliceOps::ncnnSlice),
         op("Gather", 2, 2, 1, 1, Map.of("axis", INT), (cx, n) -> cx.one(n, gather(cx, n)))
@@ -52,7 +54,7 @@ final class SliceOps {
         ConstantEvaluator.longsOrNull(in, 4));
   }
 
-  static Shape concat(InferenceContext cx, Node n) {
+  private static Shape concat(InferenceContext cx, Node n) {
     if (!n.hasAttribute("axis")) {
       throw fail(n, "has no axis attribute");
     }
@@ -100,7 +102,7 @@ final class SliceOps {
     return result;
   }
 
-  static List<ValueInfo> split(InferenceContext cx, Node n) {
+  private static List<ValueInfo> split(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     int count = n.outputs().size();
     List<ValueInfo> out = new ArrayList<>();
@@ -168,7 +170,7 @@ final class SliceOps {
     return out;
   }
 
-  static Shape slice(InferenceContext cx, Node n) {
+  private static Shape slice(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     long[] starts;
     long[] ends;
@@ -252,7 +254,7 @@ final class SliceOps {
     return out;
   }
 
-  static Shape gather(InferenceContext cx, Node n) {
+  private static Shape gather(InferenceContext cx, Node n) {
     Shape data = cx.shapeOf(n, 0);
     Shape idx = cx.shapeOf(n, 1);
     if (!data.hasRank()) {
@@ -282,17 +284,18 @@ final class SliceOps {
     return result;
   }
 
-  static void ncnnConcat(LoweringContext cx, Node n) {
+  private static void ncnnConcat(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.output(0));
     int axis = ncnnAxis(n, n.attrInt("axis", 1), r);
     String[] ins = new String[n.inputs().size()];
     for (int i = 0; i < ins.length; i++) {
       ins[i] = cx.blob(n, i, r);
     }
-    cx.emit(layer("Concat", cx.layerName(n)).inputs(ins).outputs(n.output(0)).intAttr(NcnnParams.CONCAT_AXIS, axis).build());
+    cx.emit(layer("Concat", cx.layerName(n)).inputs(ins).outputs(n.output(0))
+        .intAttr(NcnnParams.CONCAT_AXIS, axis).build());
   }
 
-  static void ncnnSplit(LoweringContext cx, Node n) {
+  private static void ncnnSplit(LoweringContext cx, Node n) {
     int r = cx.rank(n, n.input(0));
     int axis = ncnnAxis(n, n.attrInt("axis", 0), r);
     long[] sizes = n.attrInts("split");
@@ -324,7 +327,7 @@ final class SliceOps {
         .intsAttr(NcnnParams.Slice.SLICES, sizes).intAttr(NcnnParams.Slice.AXIS, axis).build());
   }
 
-  static void ncnnSlice(LoweringContext cx, Node n) {
+  private static void ncnnSlice(LoweringContext cx, Node n) {
     long[] starts;
     long[] ends;
     long[] axes;

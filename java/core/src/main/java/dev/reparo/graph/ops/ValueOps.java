@@ -26,7 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Operators that make or pass on values: Constant, Identity, Dropout, Shape, Cast, CastLike, ConstantOfShape, Range. */
+/**
+ * Operators that make or pass on values: Constant, Identity, Dropout, Shape, Cast, CastLike,
+ * ConstantOfShape, Range.
+ */
 final class ValueOps {
   private ValueOps() {}
 
@@ -79,7 +82,7 @@ final class ValueOps {
     cx.graph().putInitializer(n.output(0), v.asTensor());
   }
 
-  static List<ValueInfo> constant(InferenceContext cx, Node n) {
+  private static List<ValueInfo> constant(InferenceContext cx, Node n) {
     ConstValue k;
     try {
       k = ConstantNode.value(n);
@@ -95,7 +98,7 @@ final class ValueOps {
     return List.of(new ValueInfo("", k.type(), Shape.of(k.shape())));
   }
 
-  static List<ValueInfo> shape(InferenceContext cx, Node n) {
+  private static List<ValueInfo> shape(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     if (!x.hasRank()) {
       return List.of(new ValueInfo("", DataType.INT64, Shape.ofRank(1)));
@@ -105,7 +108,7 @@ final class ValueOps {
     return List.of(new ValueInfo("", DataType.INT64, Shape.of(dims.shape())));
   }
 
-  static List<ValueInfo> cast(InferenceContext cx, Node n) {
+  private static List<ValueInfo> cast(InferenceContext cx, Node n) {
     if (!n.hasAttribute("to")) {
       throw fail(n, "has no 'to' attribute");
     }
@@ -120,7 +123,7 @@ final class ValueOps {
     return List.of(new ValueInfo("", to, out));
   }
 
-  static List<ValueInfo> castLike(InferenceContext cx, Node n) {
+  private static List<ValueInfo> castLike(InferenceContext cx, Node n) {
     DataType to = cx.typeOf(n, 1);
     if (to != DataType.UNDEFINED) {
       cx.put(n, () -> Casts.cast(cx.knownOrRefuse(n, 0), to));
@@ -128,7 +131,7 @@ final class ValueOps {
     return List.of(new ValueInfo("", to, cx.shapeOf(n, 0)));
   }
 
-  static List<ValueInfo> constantOfShape(InferenceContext cx, Node n) {
+  private static List<ValueInfo> constantOfShape(InferenceContext cx, Node n) {
     DataType type;
     try {
       type = Generators.fill(n.attribute("value")).type();
@@ -154,7 +157,7 @@ final class ValueOps {
     return List.of(new ValueInfo("", type, out));
   }
 
-  static List<ValueInfo> range(InferenceContext cx, Node n) {
+  private static List<ValueInfo> range(InferenceContext cx, Node n) {
     DataType type = cx.typeOf(n, 0);
     for (int i = 0; i < 3; i++) {
       Shape s = cx.shapeOf(n, i);
@@ -183,7 +186,7 @@ final class ValueOps {
     return List.of(new ValueInfo("", type, out));
   }
 
-  static List<ValueInfo> dropout(InferenceContext cx, Node n) {
+  private static List<ValueInfo> dropout(InferenceContext cx, Node n) {
     Shape x = cx.shapeOf(n, 0);
     List<ValueInfo> out = new ArrayList<>();
     out.add(new ValueInfo("", cx.typeOf(n, 0), x));

@@ -1,6 +1,5 @@
 package dev.reparo.passes.ncnn;
 
-import static dev.reparo.passes.GraphQueries.soleConsumer;
 import static dev.reparo.passes.ncnn.NcnnLayers.floatParam;
 import static dev.reparo.passes.ncnn.NcnnLayers.is;
 import static dev.reparo.passes.ncnn.NcnnLayers.param;
@@ -13,6 +12,7 @@ import dev.reparo.format.ncnn.NcnnParams.Hard;
 import dev.reparo.graph.Attribute;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
+import dev.reparo.passes.Chain;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
 import java.util.List;
@@ -34,12 +34,15 @@ import java.util.Set;
  */
 public final class FoldActivation extends RewriteRule<FoldActivation.Site> {
   private static final Set<String> ACTIVATIONS = Set.of("ReLU", "Clip", "Sigmoid", "Mish", "HardSwish");
+  private static final Set<String> PRODUCERS = Set.of("Convolution", "ConvolutionDepthWise", "InnerProduct");
+  /** A producer, then an activation that alone reads its output. */
+  private static final Chain PATTERN = Chain.ofLayerSets(PRODUCERS, ACTIVATIONS);
 
   /** {@code folded} (the producer with its activation params) replaces the producer and the activation. */
   record Site(Node producer, Node activation, Node folded) {}
 
   public FoldActivation() {
-    super("ncnn-fold-activation", true, "Convolution", "ConvolutionDepthWise", "InnerProduct");
+    super("ncnn-fold-activation", true, PRODUCERS.toArray(String[]::new));
   }
 
   @Override
@@ -47,28 +50,23 @@ public final class FoldActivation extends RewriteRule<FoldActivation.Site> {
     if (param(producer, Conv.ACTIVATION_TYPE, 0) != 0) {
       return Match.none();
     }
-    Node act = soleConsumer(g, producer.output(0));
-    if (act == null) {
-      return refuseShared(g, producer);
+    List<Node> chain = PATTERN.from(g, producer);
+    if (chain == null) {
+      return refuseShared(g, producer); // or no activation ncnn can fold: Swish among others
     }
-    Node folded;
-    if (is(act, "ReLU")) {
-      float slope = floatParam(act, NcnnParams.RELU_SLOPE, 0f);
-      folded = slope == 0f ? activation(producer, Activation.RELU)
-          : activation(producer, Activation.LEAKY_RELU, slope);
-    } else if (is(act, "Clip")) {
-      folded = activation(producer, Activation.CLIP, floatParam(act, Clip.MIN, -Float.MAX_VALUE),
+    Node act = chain.get(1);
+    Node folded = switch (act.opType()) {
+      case "ReLU" -> {
+        float slope = floatParam(act, NcnnParams.RELU_SLOPE, 0f);
+        yield slope == 0f ? activation(producer, Activation.RELU) : activation(producer, Activation.LEAKY_RELU, slope);
+      }
+      case "Clip" -> activation(producer, Activation.CLIP, floatParam(act, Clip.MIN, -Float.MAX_VALUE),
           floatParam(act, Clip.MAX, Float.MAX_VALUE));
-    } else if (is(act, "Sigmoid")) {
-      folded = activation(producer, Activation.SIGMOID);
-    } else if (is(act, "Mish")) {
-      folded = activation(producer, Activation.MISH);
-    } else if (is(act, "HardSwish")) {
-      folded = activation(producer, Activation.HARD_SWISH, floatParam(act, Hard.ALPHA, 0.2f),
+      case "Sigmoid" -> activation(producer, Activation.SIGMOID);
+      case "Mish" -> activation(producer, Activation.MISH);
+      default -> activation(producer, Activation.HARD_SWISH, floatParam(act, Hard.ALPHA, 0.2f),
           floatParam(act, Hard.BETA, 0.5f));
-    } else {
-      return Match.none(); // not an ncnn activation_type: Swish among others (see the class comment)
-    }
+    };
     return Match.at(producer.name(), new Site(producer, act, folded));
   }
 

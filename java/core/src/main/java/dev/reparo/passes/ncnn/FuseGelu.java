@@ -11,6 +11,7 @@ import dev.reparo.format.ncnn.NcnnParams;
 import dev.reparo.format.ncnn.NcnnParams.BinaryOp;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
+import dev.reparo.passes.Chain;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ import java.util.List;
  */
 public final class FuseGelu extends RewriteRule<FuseGelu.Site> {
   private static final float SQRT2 = (float) Math.sqrt(2);
+  /** erf, + 1, the product with x (or with x * 0.5), each the only reader of the one before. */
+  private static final Chain PATTERN = Chain.ofLayers("Erf", "BinaryOp", "BinaryOp");
 
   /** The chain in graph order, its last node replaced, named after the product. */
   record Site(List<Node> chain, String x, String name) {}
@@ -38,13 +41,14 @@ public final class FuseGelu extends RewriteRule<FuseGelu.Site> {
 
   @Override
   public Match<Site> match(Graph g, Node erf) {
+    List<Node> tail = PATTERN.from(g, erf);
     Node scaled = g.producer(erf.input(0));
-    Node plusOne = soleConsumer(g, erf.output(0));
-    Node mul = plusOne == null ? null : soleConsumer(g, plusOne.output(0));
-    if (scaled == null || !near(divisorOf(scaled), SQRT2) || plusOne == null
-        || !near(scalarOf(plusOne, BinaryOp.ADD), 1f) || !isBinary(mul, BinaryOp.MUL)) {
+    if (tail == null || scaled == null || !near(divisorOf(scaled), SQRT2)
+        || !near(scalarOf(tail.get(1), BinaryOp.ADD), 1f) || !isBinary(tail.get(2), BinaryOp.MUL)) {
       return Match.none();
     }
+    Node plusOne = tail.get(1);
+    Node mul = tail.get(2);
     String x = scaled.input(0);
     String other = mul.input(0).equals(plusOne.output(0)) ? mul.input(1) : mul.input(0);
     List<Node> chain = new ArrayList<>(List.of(scaled, erf, plusOne, mul));

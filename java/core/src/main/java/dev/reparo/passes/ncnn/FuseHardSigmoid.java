@@ -13,8 +13,10 @@ import dev.reparo.format.ncnn.NcnnParams.Clip;
 import dev.reparo.format.ncnn.NcnnParams.Hard;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
+import dev.reparo.passes.Chain;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
+import java.util.List;
 
 /**
  * Makes a hard sigmoid spelled with ReLU6, {@code relu6(x + b) / c} with {@code c} the clip's
@@ -27,6 +29,9 @@ import dev.reparo.passes.RewriteRule;
  * whose {@code x + b} is read elsewhere too is refused. Stateless and thread-safe.
  */
 public final class FuseHardSigmoid extends RewriteRule<FuseHardSigmoid.Site> {
+  /** The clip, then the division by its bound, the only reader of the clip. */
+  private static final Chain PATTERN = Chain.ofLayers("Clip", "BinaryOp");
+
   record Site(Node add, Node clip, Node div, float c, float b) {}
 
   public FuseHardSigmoid() {
@@ -41,7 +46,8 @@ public final class FuseHardSigmoid extends RewriteRule<FuseHardSigmoid.Site> {
     }
     Node add = g.producer(clip.input(0));
     float b = add == null ? Float.NaN : scalarOf(add, BinaryOp.ADD);
-    Node div = soleConsumer(g, clip.output(0));
+    List<Node> chain = PATTERN.from(g, clip);
+    Node div = chain == null ? null : chain.get(1);
     if (Float.isNaN(b) || div == null || !near(divisorOf(div), c)) {
       return Match.none();
     }
