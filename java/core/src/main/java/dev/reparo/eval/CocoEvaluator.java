@@ -49,33 +49,6 @@ public final class CocoEvaluator {
     return v;
   }
 
-  /** Reads a COCO dataset's annotations. */
-  public static List<GroundTruth> readGroundTruth(Path cocoJson) throws IOException {
-    JsonNode root = readDataset(cocoJson);
-    List<GroundTruth> gts = new ArrayList<>();
-    for (JsonNode a : root.path("annotations")) {
-      double[] box = box(a, cocoJson);
-      double area = a.has("area") ? a.get("area").asDouble() : box[2] * box[3];
-      gts.add(new GroundTruth(a.path("id").asLong(), a.path("image_id").asLong(), a.path("category_id").asLong(), box,
-          area, a.path("iscrowd").asInt(0) != 0));
-    }
-    return gts;
-  }
-
-  /** The image ids of a COCO dataset (evaluation covers exactly these images). */
-  public static List<Long> readImageIds(Path cocoJson) throws IOException {
-    List<Long> ids = new ArrayList<>();
-    readDataset(cocoJson).path("images").forEach(i -> ids.add(i.path("id").asLong()));
-    return ids;
-  }
-
-  /** The category ids of a COCO dataset. */
-  public static List<Long> readCategoryIds(Path cocoJson) throws IOException {
-    List<Long> ids = new ArrayList<>();
-    readDataset(cocoJson).path("categories").forEach(c -> ids.add(c.path("id").asLong()));
-    return ids;
-  }
-
   /** Reads COCO results JSON (a list of {image_id, category_id, bbox, score}). */
   public static List<Result> readResults(Path json) throws IOException {
     JsonNode root = read(json);
@@ -88,15 +61,6 @@ public final class CocoEvaluator {
           r.path("score").asDouble()));
     }
     return out;
-  }
-
-  private static JsonNode readDataset(Path json) throws IOException {
-    JsonNode root = read(json);
-    if (!root.isObject() || !root.path("images").isArray() || !root.path("categories").isArray()
-        || !root.path("annotations").isArray()) {
-      throw new ModelFormatException(json + ": not a COCO dataset (needs 'images', 'annotations' and 'categories')");
-    }
-    return root;
   }
 
   private static JsonNode read(Path json) throws IOException {

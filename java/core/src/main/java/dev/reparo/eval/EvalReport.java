@@ -29,12 +29,17 @@ public record EvalReport(CocoMetrics metrics, List<ClassMetrics> classes, int im
 
   /** Evaluates {@code results} on every image and category of {@code data}. */
   public static EvalReport evaluate(LabeledDataset data, List<CocoEvaluator.Result> results) {
-    List<CocoEvaluator.GroundTruth> gts = data.labels().stream()
-        .map(l -> new CocoEvaluator.GroundTruth(l.id(), l.imageId(), l.categoryId(), l.bbox(), l.area(), l.crowd()))
-        .toList();
+    List<CocoEvaluator.GroundTruth> gts = groundTruth(data);
     List<Long> images = data.imageIds();
     CocoMetrics m = CocoEvaluator.evaluate(gts, results, images, List.copyOf(data.categories().keySet()));
     return of(m, gts, images, data.categories());
+  }
+
+  /** A dataset's labels as the evaluator's ground truth (COCO and YOLO datasets alike). */
+  public static List<CocoEvaluator.GroundTruth> groundTruth(LabeledDataset data) {
+    return data.labels().stream()
+        .map(l -> new CocoEvaluator.GroundTruth(l.id(), l.imageId(), l.categoryId(), l.bbox(), l.area(), l.crowd()))
+        .toList();
   }
 
   /**

@@ -25,8 +25,9 @@ class CocoEvaluatorTest {
   @Test
   void agreesWithPycocotools() throws Exception {
     Path gt = resource("gt.json");
-    CocoMetrics m = CocoEvaluator.evaluate(CocoEvaluator.readGroundTruth(gt),
-        CocoEvaluator.readResults(resource("dets.json")), CocoEvaluator.readImageIds(gt), CocoEvaluator.readCategoryIds(gt));
+    dev.reparo.data.LabeledDataset data = dev.reparo.data.LabeledDataset.coco(gt, null);
+    CocoMetrics m = CocoEvaluator.evaluate(EvalReport.groundTruth(data), CocoEvaluator.readResults(resource("dets.json")),
+        data.imageIds(), java.util.List.copyOf(data.categories().keySet()));
     JsonNode expected = new ObjectMapper().readTree(resource("expected.json").toFile());
     for (int i = 0; i < 12; i++) {
       assertEquals(expected.get("stats").get(i).asDouble(), m.stats()[i], 1e-9, "stat " + i + "\n" + m.format());

@@ -22,10 +22,11 @@ class EvalReportTest {
 
   static EvalReport report() throws Exception {
     Path gt = resource("gt.json");
-    List<CocoEvaluator.GroundTruth> gts = CocoEvaluator.readGroundTruth(gt);
-    List<Long> images = CocoEvaluator.readImageIds(gt);
+    dev.reparo.data.LabeledDataset data = dev.reparo.data.LabeledDataset.coco(gt, null);
+    List<CocoEvaluator.GroundTruth> gts = EvalReport.groundTruth(data);
+    List<Long> images = data.imageIds();
     CocoMetrics m = CocoEvaluator.evaluate(gts, CocoEvaluator.readResults(resource("dets.json")), images,
-        CocoEvaluator.readCategoryIds(gt));
+        List.copyOf(data.categories().keySet()));
     return EvalReport.of(m, gts, images, Map.of(1L, "circle", 2L, "square", 5L, "empty"));
   }
 
