@@ -95,7 +95,7 @@ public final class NcnnModel implements AutoCloseable {
 
   private static NcnnModel load(byte[] paramBytes, byte[] bin, String paramName, String binName,
       NcnnOptions options) {
-    NcnnParam param = NcnnParam.parse(new String(paramBytes, StandardCharsets.UTF_8), paramName);
+    NcnnParam param = NcnnParam.parse(new String(paramBytes, StandardCharsets.UTF_8), paramName, false);
     Ncnn.ensureLoaded();
     for (NcnnParam.Layer layer : param.layers()) {
       if (ncnn_layer_type_to_index(layer.type()) < 0) {

@@ -177,6 +177,19 @@ class NcnnModelTest {
     assertTrue(e.getMessage().contains("absent.param") && e.getMessage().contains("no such file"), e.getMessage());
   }
 
+  /** pnnx writes two layers named splitncnn_0 into some models; ncnn runs them, so Reparo does too. */
+  @Test
+  void repeatedLayerNamesLoadAsNcnnAllowsThem() {
+    HandWrittenModel m = new HandWrittenModel()
+        .layer("Input", "in0", blobs(), blobs("in0"), "")
+        .layer("ReLU", "act", blobs("in0"), blobs("mid"), "0=5.000000e-01")
+        .layer("ReLU", "act", blobs("mid"), blobs("out0"), "0=5.000000e-01");
+    try (NcnnModel model = NcnnModel.load(m.param(), m.bin(), "twice", NcnnOptions.defaults())) {
+      Tensor y = model.run(Map.of("in0", Tensor.of(new float[] {-4, 2}, 2))).get("out0");
+      assertArrayEquals(new float[] {-1, 2}, y.data());
+    }
+  }
+
   @Test
   void unknownLayerTypeIsRejectedBeforeNcnnSeesIt() {
     HandWrittenModel m = new HandWrittenModel()

@@ -104,12 +104,22 @@ public final class NcnnParam {
   }
 
   /**
-   * Parses and validates a param file's text.
+   * Parses and validates a param file's text; layer names must be unique (Reparo's graph reader
+   * and int8 tools key layers by name).
    *
    * @param source the file name to put in error messages
    * @throws ModelFormatException naming {@code source} and the line at fault
    */
   public static NcnnParam parse(String text, String source) {
+    return parse(text, source, true);
+  }
+
+  /**
+   * As {@link #parse(String, String)}; with {@code uniqueLayerNames} false, a layer name may repeat,
+   * as ncnn itself allows (pnnx writes two {@code splitncnn_0} into some models). Blob names must
+   * be unique either way.
+   */
+  public static NcnnParam parse(String text, String source, boolean uniqueLayerNames) {
     String[] lines = text.split("\r?\n", -1);
     int lineNo = 0;
     while (lineNo < lines.length && lines[lineNo].isBlank()) {
@@ -147,7 +157,7 @@ public final class NcnnParam {
         throw error(source, lineNo + 1, "more layers than the declared layer_count " + layerCount);
       }
       Layer layer = parseLayer(line, source, lineNo + 1);
-      if (!layerNames.add(layer.name())) {
+      if (!layerNames.add(layer.name()) && uniqueLayerNames) {
         throw error(source, lineNo + 1, "duplicate layer name '" + layer.name() + "'");
       }
       for (String bottom : layer.bottoms()) {
