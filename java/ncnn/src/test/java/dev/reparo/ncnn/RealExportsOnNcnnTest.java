@@ -31,6 +31,8 @@ class RealExportsOnNcnnTest {
   @CsvSource({
       "ultralytics_yolov8t-default-onnx18, yolov8, 8",
       "ultralytics_yolov8t_repc3-default-onnx18, yolov8, 0",
+      "ultralytics_yolo11t-default-onnx18, yolov8, 0",
+      "ultralytics_yolo26t-default-onnx18, yolov8, 0",
       "yolov5_export-default-onnx18, yolov5-decoded, 0"})
   void opensWithTheExportersMetadataAloneAndMatchesOnnxRuntime(String fixture, String head, int minMatched)
       throws Exception {
