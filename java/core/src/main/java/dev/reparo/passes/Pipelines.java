@@ -27,7 +27,8 @@ public final class Pipelines {
    * The training-form to deploy-form rewrites, in their required order: cleanup (so that weights
    * computed by Shape/Expand chains become constants), RepVGG re-parameterization (first: the BN
    * passes would turn an identity branch's bare BN into a Mul+Add that no longer reads as a
-   * branch), Focus, Conv+BN fusion, BatchNormalization to Mul+Add for what no conv absorbed, and
+   * branch), Focus, Conv+BN fusion, per-channel Mul/Add constants into the conv before them,
+   * BatchNormalization to Mul+Add for what no conv absorbed, and
    * cleanup again.
    */
   public static List<GraphPass> deployPasses() {
@@ -35,6 +36,7 @@ public final class Pipelines {
     passes.add(new ReparameterizeRepVgg());
     passes.add(new FuseFocus());
     passes.add(new FuseConvBatchNorm());
+    passes.add(new FuseConvAffine());
     passes.add(new BatchNormToAffine());
     passes.addAll(cleanupPasses());
     return List.copyOf(passes);
