@@ -27,7 +27,8 @@ public final class Pipelines {
    * The training-form to deploy-form rewrites, in their required order: cleanup (so that weights
    * computed by Shape/Expand chains become constants), RepVGG re-parameterization (first: the BN
    * passes would turn an identity branch's bare BN into a Mul+Add that no longer reads as a
-   * branch), Focus, Conv+BN fusion, per-channel Mul/Add constants into the conv before them,
+   * branch), Focus, Conv+BN fusion, per-channel Mul/Add constants into the conv before them and
+   * constant shifts into the unpadded conv after them,
    * BatchNormalization to Mul+Add for what no conv absorbed, and
    * cleanup again.
    */
@@ -37,6 +38,7 @@ public final class Pipelines {
     passes.add(new FuseFocus());
     passes.add(new FuseConvBatchNorm());
     passes.add(new FuseConvAffine());
+    passes.add(new FoldInputShiftIntoConv());
     passes.add(new BatchNormToAffine());
     passes.addAll(cleanupPasses());
     return List.copyOf(passes);

@@ -48,6 +48,29 @@ class FuseConvAffineTest {
     assertSameInOrt(before, g, 4);
   }
 
+  /** YOLOv7's ImplicitA in front of a (grouped) unpadded head conv folds into the conv's bias. */
+  @Test
+  void foldsAPerChannelShiftInFrontOfAnUnpaddedConvIntoItsBias() {
+    TestGraphs t = new TestGraphs(7, "x", 1, 4, 6, 6);
+    String shifted = t.op("Add", "implicit_a", "x", t.weight("a", t.random(1.0, 1, 4, 1, 1)));
+    Graph g = t.output(t.conv("head", shifted, 4, 6, 3, 1, 0, 2, 1, true));
+    Graph before = g.copy();
+    PassLog log = new PassLog();
+    new FoldInputShiftIntoConv().run(g, log);
+    assertEquals(1, log.rewritten().size(), () -> log.refusedSites().toString());
+    assertEquals(List.of("Conv"), g.nodes().stream().map(dev.reparo.graph.Node::opType).toList());
+    assertSameInOrt(before, g, 4);
+
+    TestGraphs padded = new TestGraphs(8, "x", 1, 4, 6, 6);
+    padded.output(padded.conv("p", padded.op("Add", "sh", "x", padded.weight("b", padded.random(1.0, 1, 4, 1, 1))),
+        4, 4, 3, 1, 1, 1, 1, true));
+    PassLog refused = new PassLog();
+    new FoldInputShiftIntoConv().run(padded.g, refused);
+    assertEquals(List.of(), refused.rewritten());
+    assertTrue(refused.refusedSites().get(0).reason().startsWith("it pads its input [1, 1, 1, 1]"),
+        refused.refusedSites().get(0).reason());
+  }
+
   @Test
   void refusesWhenTheConvOutputHasAnotherReaderOrTheConstantVariesAlongWidth() {
     TestGraphs t = new TestGraphs(5, "x", 1, 4, 6, 6);

@@ -11,7 +11,8 @@ class PipelinesTest {
   void deployRunsThePassesInTheirRequiredOrder() {
     List<String> names = Pipelines.deployPasses().stream().map(GraphPass::name).toList();
     assertEquals(List.of("fold-constants", "eliminate-identity", "eliminate-dead-nodes",
-        "reparameterize-repvgg", "fuse-focus", "fuse-conv-batchnorm", "fuse-conv-affine", "batchnorm-to-affine",
+        "reparameterize-repvgg", "fuse-focus", "fuse-conv-batchnorm", "fuse-conv-affine",
+        "fold-input-shift-into-conv", "batchnorm-to-affine",
         "fold-constants", "eliminate-identity", "eliminate-dead-nodes"), names);
   }
 
