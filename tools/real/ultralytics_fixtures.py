@@ -29,15 +29,15 @@ import onnx
 import onnxruntime as ort
 import torch
 import yaml
-from PIL import Image
 
 import ultralytics
 from ultralytics import YOLO
 from ultralytics.nn.modules import Detect, RepConv
 
+from common import IMGSZ, letterboxed
+
 HERE = Path(__file__).resolve().parent
 TINY_SCALE = {"t": [0.33, 0.125, 1024]}
-IMGSZ = 320
 
 
 def yolo_dataset(coco_root: Path, out: Path, split: str) -> list[str]:
@@ -79,16 +79,6 @@ def model_yaml(family: str, names: list[str], work: Path, repc3: bool = False) -
     path = work / f"{name}.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
-
-
-def letterboxed_input(image: Path) -> np.ndarray:
-    """One validation image letterboxed to IMGSZ (grey 114, centred), RGB, /255, NCHW."""
-    im = Image.open(image).convert("RGB")
-    s = IMGSZ / max(im.size)
-    w, h = round(im.width * s), round(im.height * s)
-    canvas = Image.new("RGB", (IMGSZ, IMGSZ), (114, 114, 114))
-    canvas.paste(im.resize((w, h), Image.BILINEAR), ((IMGSZ - w) // 2, (IMGSZ - h) // 2))
-    return (np.asarray(canvas, np.float32) / 255.0).transpose(2, 0, 1)[None].copy()
 
 
 def export_module(model: torch.nn.Module, fused: bool) -> torch.nn.Module:
@@ -193,7 +183,7 @@ def main():
     data_yaml.write_text(yaml.safe_dump({"path": str(ds), "train": "images/train", "val": "images/val",
                                          "names": dict(enumerate(names))}, sort_keys=False))
     val_images = sorted((ds / "images" / "val").iterdir())
-    x = letterboxed_input(val_images[0])
+    x = letterboxed(val_images[0])[None]
 
     for key in args.models.split(","):
         family, _, variant = key.partition("_")

@@ -21,23 +21,14 @@ import onnx
 import onnxruntime as ort
 import torch
 import yaml
-from PIL import Image
 
 import yolov5
 from yolov5 import export
 from yolov5.models.experimental import attempt_load
 from yolov5.models.yolo import Detect, Model
 
-IMGSZ = 320
+from common import IMGSZ, letterboxed
 
-
-def letterboxed(path: Path) -> np.ndarray:
-    im = Image.open(path).convert("RGB")
-    s = IMGSZ / max(im.size)
-    w, h = round(im.width * s), round(im.height * s)
-    canvas = Image.new("RGB", (IMGSZ, IMGSZ), (114, 114, 114))
-    canvas.paste(im.resize((w, h), Image.BILINEAR), ((IMGSZ - w) // 2, (IMGSZ - h) // 2))
-    return (np.asarray(canvas, np.float32) / 255.0).transpose(2, 0, 1).copy()
 
 
 def main():

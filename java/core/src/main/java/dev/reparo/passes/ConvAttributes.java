@@ -109,6 +109,27 @@ record ConvAttributes(Node node, Tensor weight, Tensor bias, int[] strides, int[
    * A Conv node reading {@code input} with new weights and bias (added as initializers named after
    * the node) and these attributes, writing {@code output}.
    */
+  /**
+   * This conv followed by a per-output-channel affine map {@code y·scale + shift} as one conv
+   * writing {@code output}: weights times {@code scale}, bias times {@code scale} plus {@code shift}
+   * (float64).
+   */
+  Node withAffine(Graph g, String output, double[] scale, double[] shift) {
+    float[] w = weight.data();
+    int out = outChannels();
+    int perChannel = w.length / out;
+    double[] fusedWeight = new double[w.length];
+    double[] fusedBias = biasOrZero();
+    for (int o = 0; o < out; o++) {
+      for (int i = o * perChannel; i < (o + 1) * perChannel; i++) {
+        fusedWeight[i] = w[i] * scale[o];
+      }
+      fusedBias[o] = fusedBias[o] * scale[o] + shift[o];
+    }
+    return build(g, node.name(), node.input(0), output, fusedWeight, weight.shape(), fusedBias, strides, pads,
+        dilations, group);
+  }
+
   static Node build(Graph g, String name, String input, String output, double[] weight,
       int[] weightShape, double[] bias, int[] strides, int[] pads, int[] dilations, int group) {
     String base = name.isEmpty() ? output : name;

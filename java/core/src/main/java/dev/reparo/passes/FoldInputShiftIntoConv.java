@@ -42,13 +42,9 @@ public final class FoldInputShiftIntoConv extends RewriteRule<FoldInputShiftInto
       } catch (PatternRefused r) {
         return Match.refused(label, r.getMessage());
       }
-      int[] s = a.shape();
-      int cin = attrs.inChannels();
-      boolean perChannel = a.size() == cin
-          && (s.length == 3 && s[1] == 1 && s[2] == 1 || s.length == 4 && s[0] == 1 && s[2] == 1 && s[3] == 1);
-      if (!perChannel && !(a.size() == 1 && s.length <= 4)) {
-        return Match.refused(label, "the shift added to its input has shape " + Arrays.toString(s)
-            + ", not one value per input channel of " + cin);
+      if (!GraphQueries.perChannel(a, attrs.inChannels())) {
+        return Match.refused(label, "the shift added to its input has shape " + Arrays.toString(a.shape())
+            + ", not one value per input channel of " + attrs.inChannels());
       }
       if (Arrays.stream(attrs.pads()).anyMatch(p -> p != 0)) {
         return Match.refused(label, "it pads its input " + Arrays.toString(attrs.pads())

@@ -42,12 +42,9 @@ public final class FuseConvAffine extends RewriteRule<FuseConvAffine.Site> {
       } catch (PatternRefused r) {
         return Match.refused(label, r.getMessage());
       }
-      int[] s = c.shape();
-      boolean perChannel = c.size() == attrs.outChannels()
-          && (s.length == 3 && s[1] == 1 && s[2] == 1 || s.length == 4 && s[0] == 1 && s[2] == 1 && s[3] == 1);
-      if (c.size() != 1 && !perChannel || c.size() == 1 && s.length > 4) {
-        return Match.refused(label, "constant of shape " + Arrays.toString(s) + " is not one value per channel of "
-            + attrs.outChannels());
+      if (!GraphQueries.perChannel(c, attrs.outChannels())) {
+        return Match.refused(label, "constant of shape " + Arrays.toString(c.shape())
+            + " is not one value per channel of " + attrs.outChannels());
       }
       return Match.at(label, new Site(conv, op, attrs, c.data()));
     }
@@ -56,22 +53,16 @@ public final class FuseConvAffine extends RewriteRule<FuseConvAffine.Site> {
 
   @Override
   public void rewrite(Graph g, Site s) {
-    ConvAttributes c = s.attrs();
-    float[] w = c.weight().data();
-    int out = c.outChannels();
-    int perChannel = w.length / out;
-    double[] weight = new double[w.length];
-    double[] bias = c.biasOrZero();
+    int out = s.attrs().outChannels();
     boolean mul = s.op().opType().equals("Mul");
+    double[] scale = new double[out];
+    double[] shift = new double[out];
     for (int o = 0; o < out; o++) {
       double v = s.values()[s.values().length == 1 ? 0 : o];
-      for (int i = o * perChannel; i < (o + 1) * perChannel; i++) {
-        weight[i] = mul ? w[i] * v : w[i];
-      }
-      bias[o] = mul ? bias[o] * v : bias[o] + v;
+      scale[o] = mul ? v : 1;
+      shift[o] = mul ? 0 : v;
     }
-    Node fused = ConvAttributes.build(g, s.conv().name(), s.conv().input(0), s.op().output(0), weight,
-        c.weight().shape(), bias, c.strides(), c.pads(), c.dilations(), c.group());
+    Node fused = s.attrs().withAffine(g, s.op().output(0), scale, shift);
     g.replaceNode(s.conv(), fused);
     GraphEdits.removeNodes(g, List.of(s.conv(), s.op()));
   }

@@ -52,21 +52,7 @@ public final class FuseConvBatchNorm extends RewriteRule<FuseConvBatchNorm.Site>
 
   @Override
   public void rewrite(Graph g, Site s) {
-    ConvAttributes conv = s.conv();
-    float[] w = conv.weight().data();
-    int perChannel = w.length / conv.outChannels();
-    double[] weight = new double[w.length];
-    double[] bias = conv.biasOrZero();
-    for (int o = 0; o < conv.outChannels(); o++) {
-      double scale = s.bn().scale()[o];
-      for (int i = o * perChannel; i < (o + 1) * perChannel; i++) {
-        weight[i] = w[i] * scale;
-      }
-      bias[o] = bias[o] * scale + s.bn().shift()[o];
-    }
-    Node fused = ConvAttributes.build(g, s.convNode().name(), s.convNode().input(0), s.bnNode().output(0),
-        weight, conv.weight().shape(), bias, conv.strides(), conv.pads(), conv.dilations(),
-        conv.group());
+    Node fused = s.conv().withAffine(g, s.bnNode().output(0), s.bn().scale(), s.bn().shift());
     g.replaceNode(s.convNode(), fused);
     GraphEdits.removeNodes(g, List.of(s.convNode(), s.bnNode()));
   }

@@ -18,6 +18,19 @@ public final class GraphQueries {
    * The float32 value of {@code value} if it is an initializer or the output of a Constant node,
    * else null (also for values computed at run time, however constant).
    */
+  /**
+   * Whether constant {@code c} broadcasts over an NCHW tensor of {@code channels} channels along the
+   * channels only: a scalar (any rank up to 4 of size 1), {@code [C,1,1]} or {@code [1,C,1,1]}.
+   */
+  public static boolean perChannel(Tensor c, int channels) {
+    int[] s = c.shape();
+    if (c.size() == 1) {
+      return s.length <= 4;
+    }
+    return c.size() == channels
+        && (s.length == 3 && s[1] == 1 && s[2] == 1 || s.length == 4 && s[0] == 1 && s[2] == 1 && s[3] == 1);
+  }
+
   public static Tensor floatConstant(Graph g, String value) {
     Tensor t = g.initializer(value);
     if (t != null || value.isEmpty()) {

@@ -135,7 +135,7 @@ public final class ReparameterizeRepVgg implements GraphPass {
     List<Tensor> constants = new ArrayList<>();
     for (String leaf : site.unrelated()) {
       Tensor c = GraphQueries.floatConstant(g, leaf);
-      if (c != null && perChannelOrScalar(c)) {
+      if (c != null && GraphQueries.perChannel(c, c.size())) {
         constants.add(c);
       } else {
         others.add(leaf);
@@ -336,15 +336,6 @@ public final class ReparameterizeRepVgg implements GraphPass {
     if (reader == null || !site.adds().contains(reader)) {
       throw new PatternRefused("branch output '" + b.value() + "' is also read outside the sum");
     }
-  }
-
-  /** A constant that broadcasts over [1, C, H, W] along channels only: a scalar, [C,1,1] or [1,C,1,1]. */
-  private static boolean perChannelOrScalar(Tensor c) {
-    int[] s = c.shape();
-    if (c.size() == 1) {
-      return s.length <= 4;
-    }
-    return (s.length == 3 && s[1] == 1 && s[2] == 1) || (s.length == 4 && s[0] == 1 && s[2] == 1 && s[3] == 1);
   }
 
   private static String kernel(ConvAttributes c) {

@@ -16,7 +16,6 @@ import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
-import dev.reparo.detect.PostProcessor;
 import dev.reparo.format.npy.Npy;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -93,19 +92,7 @@ class DetectorOnNcnnTest {
     try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(conf)
             .backend(DetectorOptions.Backend.NCNN).build());
         OrtOracle oracle = new OrtOracle(demo)) {
-      PostProcessor post = new PostProcessor(d.head(), d.metadata().names());
-      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
-      for (int i = 0; i < 4; i++) {
-        BufferedImage img = scenes.generate(i).image();
-        List<Detection> fromNcnn = d.detect(img);
-        Letterbox box = Letterbox.fixed(img.getWidth(), img.getHeight(), 320, 320);
-        List<Detection> fromOrt = post.process(oracle.run(d.preprocess(img)), box, conf,
-            d.options().iouThreshold(), d.options().maxDetections(), false, null);
-        DetectionMatching.Result r = DetectionMatching.compare(fromOrt, fromNcnn,
-            new DetectionMatching.Tolerance(0.99f, 1e-3f, conf));
-        assertTrue(r.same(), "scene " + i + ": " + r.describe());
-        compared += r.matched().size();
-      }
+      compared = oracle.assertSameDetections(d, 4, new DetectionMatching.Tolerance(0.99f, 1e-3f, conf), "demo");
     }
     assertTrue(compared >= 8, "the trained model finds objects in the generated scenes: " + compared);
   }

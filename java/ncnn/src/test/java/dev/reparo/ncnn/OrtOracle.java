@@ -1,11 +1,21 @@
 package dev.reparo.ncnn;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.reparo.Tensor;
+import dev.reparo.data.SceneGenerator;
+import dev.reparo.detect.Detection;
+import dev.reparo.detect.DetectionMatching;
+import dev.reparo.detect.Detector;
+import dev.reparo.detect.Letterbox;
+import dev.reparo.detect.PostProcessor;
+import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +56,31 @@ final class OrtOracle implements AutoCloseable {
       }
       return out;
     }
+  }
+
+  /**
+   * Detects in {@code count} generated scenes (seed 11) with {@code d} and, on the same pre-processed
+   * input, with this oracle decoded by {@code d}'s own head; asserts the two lists match as sets.
+   *
+   * @return how many detections matched
+   */
+  int assertSameDetections(Detector d, int count, DetectionMatching.Tolerance tolerance, String what)
+      throws OrtException {
+    PostProcessor post = new PostProcessor(d.head(), d.metadata().names());
+    SceneGenerator scenes = new SceneGenerator(11);
+    int matched = 0;
+    for (int i = 0; i < count; i++) {
+      BufferedImage img = scenes.generate(i).image();
+      List<Detection> fromNcnn = d.detect(img);
+      Letterbox box = Letterbox.fixed(img.getWidth(), img.getHeight(), d.metadata().inputWidth(),
+          d.metadata().inputHeight());
+      List<Detection> fromOrt = post.process(run(d.preprocess(img)), box, d.options().confThreshold(),
+          d.options().iouThreshold(), d.options().maxDetections(), false, null);
+      DetectionMatching.Result r = DetectionMatching.compare(fromOrt, fromNcnn, tolerance);
+      assertTrue(r.same(), what + " scene " + i + ": " + r.describe());
+      matched += r.matched().size();
+    }
+    return matched;
   }
 
   @Override

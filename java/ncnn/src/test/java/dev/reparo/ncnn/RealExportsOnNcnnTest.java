@@ -3,13 +3,9 @@ package dev.reparo.ncnn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.reparo.detect.Detection;
 import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.PostProcessor;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,19 +42,7 @@ class RealExportsOnNcnnTest {
       assertEquals(head, d.head().kind().cliName(), d.headReason());
       assertEquals(SHAPES, d.metadata().names());
       assertEquals(List.of(), d.headWarnings(), "nothing had to be assumed");
-      PostProcessor post = new PostProcessor(d.head(), d.metadata().names());
-      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
-      for (int i = 0; i < 4; i++) {
-        BufferedImage img = scenes.generate(i).image();
-        List<Detection> fromNcnn = d.detect(img);
-        Letterbox box = Letterbox.fixed(img.getWidth(), img.getHeight(), 320, 320);
-        List<Detection> fromOrt = post.process(oracle.run(d.preprocess(img)), box, conf,
-            d.options().iouThreshold(), d.options().maxDetections(), false, null);
-        DetectionMatching.Result r = DetectionMatching.compare(fromOrt, fromNcnn,
-            new DetectionMatching.Tolerance(0.98f, 2e-3f, conf));
-        assertTrue(r.same(), fixture + " scene " + i + ": " + r.describe());
-        matched += r.matched().size();
-      }
+      matched = oracle.assertSameDetections(d, 4, new DetectionMatching.Tolerance(0.98f, 2e-3f, conf), fixture);
     }
     assertTrue(matched >= minMatched, fixture + ": " + matched + " detections matched");
   }
