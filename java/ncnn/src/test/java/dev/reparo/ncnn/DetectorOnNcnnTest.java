@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.ImagePreprocessing;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
 import dev.reparo.detect.PostProcessor;
@@ -49,7 +52,7 @@ class DetectorOnNcnnTest {
   void convertedModelMatchesPyTorchOutputs(@TempDir Path cache) throws Exception {
     DeployedModel deployed = new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
     DetectorOptions opts = options().threads(1).build();
-    try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
+    try (LoadedModel m = Backends.find(BackendKind.NCNN).load(deployed, opts.loadOptions())) {
       List<Tensor> got = m.run(Npy.read(FIXTURE.resolve("input.npy")));
       List<Tensor> want = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -91,7 +94,7 @@ class DetectorOnNcnnTest {
     float conf = 0.25f;
     int compared = 0;
     try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(conf)
-            .backend(DetectorOptions.Backend.NCNN).build());
+            .backend(BackendKind.NCNN).build());
         OrtOracle oracle = new OrtOracle(demo)) {
       PostProcessor post = new PostProcessor(d.head(), d.metadata().names());
       dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
@@ -158,10 +161,10 @@ class DetectorOnNcnnTest {
     ModelMetadata meta = ModelMetadata.parse(deployed.metadata(), opts.metadataOverrides(), "fixture");
     byte[] bgr = new byte[500 * 300 * 3];
     new java.util.Random(3).nextBytes(bgr);
-    Letterbox box = Letterbox.fixed(500, 300, 320, 320);
-    try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
-      List<Tensor> viaTensor = m.run(m.preprocess(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box, meta));
-      List<Tensor> direct = m.runImage(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box, meta);
+    ImageInput box = new ImagePreprocessing(meta.withInputSize(320, 320)).input(Letterbox.fixed(500, 300, 320, 320));
+    try (LoadedModel m = Backends.find(BackendKind.NCNN).load(deployed, opts.loadOptions())) {
+      List<Tensor> viaTensor = m.run(m.preprocess(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box));
+      List<Tensor> direct = m.runImage(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box);
       for (int i = 0; i < viaTensor.size(); i++) {
         org.junit.jupiter.api.Assertions.assertArrayEquals(viaTensor.get(i).data(), direct.get(i).data(), 0f);
       }

@@ -1,0 +1,4 @@
+package dev.reparo.backend;
+
+/** Which runtime executes a model; {@link #AUTO} lets {@link AutoBackendSelector} measure and choose. */
+public enum BackendKind { NCNN, ONNXRUNTIME, TENSORRT, AUTO }
