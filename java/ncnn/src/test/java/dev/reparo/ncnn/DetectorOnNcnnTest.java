@@ -113,6 +113,34 @@ class DetectorOnNcnnTest {
     assertTrue(compared >= 8, "the trained model finds objects in the generated scenes: " + compared);
   }
 
+  /**
+   * One open detector, thresholds changed per call: a higher confidence gives exactly the
+   * detections of the lower one that score above it (greedy NMS never lets a lower score suppress
+   * a higher one), and a class filter gives only its class, the best detection among them.
+   */
+  @Test
+  void thresholdsChangePerCallWithoutReopening() {
+    Path demo = Path.of(System.getProperty("reparo.demo.model"));
+    try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(0.1f)
+        .backend(BackendKind.NCNN).build())) {
+      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
+      int dropped = 0;
+      for (int i = 0; i < 3; i++) {
+        BufferedImage img = scenes.generate(i).image();
+        List<Detection> low = d.detect(img);
+        List<Detection> high = d.detect(img, d.options().params().withConf(0.6f));
+        assertEquals(low.stream().filter(x -> x.score() > 0.6f).toList(), high);
+        dropped += low.size() - high.size();
+        int cls = low.get(0).classId();
+        List<Detection> oneClass = d.detect(img, d.options().params().withClasses(cls));
+        assertTrue(oneClass.stream().allMatch(x -> x.classId() == cls), oneClass.toString());
+        assertEquals(low.get(0), oneClass.get(0));
+        assertEquals(low, d.detect(img), "the options' thresholds are unchanged by per-call ones");
+      }
+      assertTrue(dropped > 0, "conf 0.6 drops some detections that conf 0.1 keeps");
+    }
+  }
+
   @Test
   void detectorOpensOnnxConvertsOnceAndDetects(@TempDir Path dir) throws Exception {
     System.setProperty("reparo.cache", dir.toString());
