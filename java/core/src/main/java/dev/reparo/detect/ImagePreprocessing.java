@@ -15,7 +15,10 @@ import java.nio.ByteBuffer;
  * thread-safe.
  */
 public final class ImagePreprocessing {
-  /** Something that applies an {@link ImageInput}: {@code LoadedModel::preprocess}, {@code NativeLetterbox::apply}. */
+  /**
+   * Something that applies an {@link ImageInput}: {@code LoadedModel::preprocess},
+   * {@code NativeLetterbox::apply}. Must be thread-safe where {@link #apply} is called from many threads.
+   */
   @FunctionalInterface
   public interface Converter {
     Tensor convert(ByteBuffer bgr, int width, int height, int stride, ImageInput input);
