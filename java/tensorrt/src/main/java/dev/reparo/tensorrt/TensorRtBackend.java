@@ -63,7 +63,7 @@ public final class TensorRtBackend implements Backend {
       throw new ReparoException("backend TENSORRT cannot run here: " + status.reason());
     }
     TensorRtPrecision precision = TensorRtPrecision.of(options, model);
-    long[] shape = EngineInputShape.of(model); // refuses an unfixable dynamic input before any work
+    long[] shape = EngineInputShape.of(model, options.inputSize()); // refuses an unfixable dynamic input before any work
     Path onnx = model.file(precision.artefact());
     byte[] artefact = EngineBuilder.read(onnx);
     EngineCacheKey key = key(artefact, shape, precision, status);
