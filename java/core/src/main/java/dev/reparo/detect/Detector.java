@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Detector implements AutoCloseable {
   private final DetectorOptions options;
+  private final DetectParams defaults;
   private final DetectionTask task;
   private final Backend backend;
   private final LoadedModel loaded;
@@ -49,6 +50,7 @@ public final class Detector implements AutoCloseable {
 
   private Detector(DeployedModel model, DetectorOptions options) {
     this.options = options;
+    this.defaults = options.params();
     this.task = DetectionTask.forModel(model, options);
     LoadOptions load = options.loadOptions();
     if (options.backend() == BackendKind.AUTO || options.threads() == 0) {
@@ -146,7 +148,7 @@ public final class Detector implements AutoCloseable {
 
   /** Detects in an image file with the options' thresholds. */
   public List<Detection> detect(Path image) {
-    return detect(image, options.params());
+    return detect(image, defaults);
   }
 
   /** Detects in an image file with {@code params} as thresholds. */
@@ -161,7 +163,7 @@ public final class Detector implements AutoCloseable {
 
   /** Detects in an encoded image (JPEG, PNG, ...). */
   public List<Detection> detect(byte[] encoded) {
-    return detect(encoded, options.params());
+    return detect(encoded, defaults);
   }
 
   public List<Detection> detect(byte[] encoded, DetectParams params) {
@@ -170,7 +172,7 @@ public final class Detector implements AutoCloseable {
   }
 
   public List<Detection> detect(BufferedImage image) {
-    return detect(image, options.params());
+    return detect(image, defaults);
   }
 
   public List<Detection> detect(BufferedImage image, DetectParams params) {
@@ -200,7 +202,7 @@ public final class Detector implements AutoCloseable {
    * is read in place by native pre-processing.
    */
   public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride) {
-    return detect(bgr, width, height, stride, options.params());
+    return detect(bgr, width, height, stride, defaults);
   }
 
   /** As {@link #detect(ByteBuffer, int, int, int)} with {@code params} as thresholds. */
@@ -214,7 +216,7 @@ public final class Detector implements AutoCloseable {
 
   /** Detects in each image in turn; the result lists line up with {@code images}. */
   public List<List<Detection>> detectBatch(List<BufferedImage> images) {
-    return detectBatch(images, options.params());
+    return detectBatch(images, defaults);
   }
 
   public List<List<Detection>> detectBatch(List<BufferedImage> images, DetectParams params) {

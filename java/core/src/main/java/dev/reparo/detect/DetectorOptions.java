@@ -82,7 +82,7 @@ public final class DetectorOptions {
   /**
    * Threads per inference; 0 (the default) lets {@link Detector#open} choose by measurement, once
    * per model and machine (see {@link dev.reparo.backend.AutoBackendSelector}); other users of the
-   * options (a backend loaded directly) take 0 as the backend's own default.
+   * options (a backend loaded directly with {@link #loadOptions()}) take 0 as the backend's own default.
    */
   public int threads() {
     return threads;
@@ -191,6 +191,16 @@ public final class DetectorOptions {
 
     public Builder maxDetections(int n) {
       maxDetections = DetectParams.checkMaxDetections(n);
+      return this;
+    }
+
+    /** Sets all the default thresholds at once (conf, IoU, max detections, agnostic, classes). */
+    public Builder params(DetectParams p) {
+      confThreshold = p.conf();
+      iouThreshold = p.iou();
+      maxDetections = p.maxDetections();
+      agnosticNms = p.agnostic();
+      classes = p.classes();
       return this;
     }
 

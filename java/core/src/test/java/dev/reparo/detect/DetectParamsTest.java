@@ -18,6 +18,15 @@ class DetectParamsTest {
   }
 
   @Test
+  void paramsRoundTripThroughTheOptionsBuilder() {
+    DetectParams p = new DetectParams(0.3f, 0.5f, 20, true, new int[] {0, 4});
+    DetectorOptions o = DetectorOptions.builder().threads(2).params(p).build();
+    assertEquals(p, o.params());
+    assertEquals(2, o.threads());
+    assertEquals(o.params(), o.toBuilder().build().params());
+  }
+
+  @Test
   void witherChangesOneThresholdOnly() {
     DetectParams p = DetectParams.DEFAULTS.withConf(0.6f);
     assertEquals(new DetectParams(0.6f, 0.45f, 300, false, null), p);
