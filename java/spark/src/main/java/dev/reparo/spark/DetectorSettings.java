@@ -37,7 +37,8 @@ public record DetectorSettings(ModelSource model, BackendKind backend, int threa
 
   /** The per-call thresholds, passed to each {@code detect} call. */
   public DetectParams params() {
-    return toOptions().params();
+    return new DetectParams(confThreshold, iouThreshold, maxDetections, agnosticNms,
+        classes == null ? null : classes.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** These settings with default thresholds: what opening the detector depends on. */
