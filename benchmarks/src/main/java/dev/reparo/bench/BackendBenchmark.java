@@ -1,6 +1,7 @@
 package dev.reparo.bench;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -57,9 +58,9 @@ public class BackendBenchmark {
     cache = Files.createTempDirectory("reparo-bench-cache");
     Path fx = Fixtures.dir(FIXTURE);
     DetectorOptions opts = Fixtures.detectorOptions()
-        .backend(DetectorOptions.Backend.valueOf(backend.toUpperCase(Locale.ROOT))).threads(threads).build();
+        .backend(BackendKind.valueOf(backend.toUpperCase(Locale.ROOT))).threads(threads).build();
     DeployedModel deployed = new ConversionCache(cache).deploy(fx.resolve("model.onnx"));
-    model = Backends.find(opts.backend()).load(deployed, opts);
+    model = Backends.find(opts.backend()).load(deployed, opts.loadOptions());
     detector = Detector.open(deployed.dir(), opts);
     input = Npy.read(fx.resolve("input.npy"));
     image = Fixtures.scene();

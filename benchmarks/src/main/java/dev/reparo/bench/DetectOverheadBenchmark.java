@@ -1,6 +1,7 @@
 package dev.reparo.bench;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -55,7 +56,7 @@ public class DetectOverheadBenchmark {
     DetectorOptions opts = DetectorOptions.builder().threads(1).build();
     DeployedModel deployed = new ConversionCache(cache).deploy(Fixtures.demoModel());
     detector = Detector.open(deployed.dir(), opts);
-    raw = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts);
+    raw = Backends.find(BackendKind.NCNN).load(deployed, opts.loadOptions());
     image = Fixtures.scene();
     input = detector.preprocess(image);
     bare = new NativeInference(deployed, 1, input);

@@ -2,11 +2,11 @@ package dev.reparo.bench;
 
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
+import dev.reparo.detect.ImagePreprocessing;
 import dev.reparo.io.FileTrees;
 import dev.reparo.ncnn.NativeInference;
 import java.awt.image.BufferedImage;
@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * detect() over bare ncnn inference, measured by alternating the calls (A, B, A, B, ...) so that a
@@ -41,8 +40,8 @@ public final class DetectOverheadRatio {
       ByteBuffer pixels = ByteBuffer.wrap(((DataBufferByte) image.getRaster().getDataBuffer()).getData());
       try (Detector detector = Detector.open(deployed.dir(), opts)) {
         Tensor input = detector.preprocess(image);
-        Letterbox box = Letterbox.fixed(image.getWidth(), image.getHeight(), input.dim(3), input.dim(2));
-        ModelMetadata meta = ModelMetadata.parse(deployed.metadata(), Map.of(), deployed.sourceFile());
+        ImagePreprocessing pre = detector.task().preprocessing();
+        ImageInput frame = pre.input(pre.letterbox(image.getWidth(), image.getHeight()));
         try (NativeInference hot = new NativeInference(deployed, 1, input);
             NativeInference fresh = new NativeInference(deployed, 1, input);
             NativeInference handWritten = new NativeInference(deployed, 1, input)) {
@@ -53,12 +52,11 @@ public final class DetectOverheadRatio {
             long t1 = System.nanoTime();
             hot.run();
             long t2 = System.nanoTime();
-            fresh.letterbox(pixels, image.getWidth(), image.getHeight(), image.getWidth() * 3, box, meta);
+            fresh.letterbox(pixels, image.getWidth(), image.getHeight(), image.getWidth() * 3, frame);
             long t3 = System.nanoTime();
             fresh.run();
             long t4 = System.nanoTime();
-            handWritten.letterboxByNcnnCalls(pixels, image.getWidth(), image.getHeight(), image.getWidth() * 3, box,
-                meta);
+            handWritten.letterboxByNcnnCalls(pixels, image.getWidth(), image.getHeight(), image.getWidth() * 3, frame);
             handWritten.run();
             long t5 = System.nanoTime();
             if (r >= 0) {

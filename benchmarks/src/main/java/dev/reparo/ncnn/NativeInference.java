@@ -8,10 +8,9 @@ import static dev.reparo.ncnn.global.ncnn.ncnn_mat_get_w;
 
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.ncnn.bridge.ncnn_extractor;
 import dev.reparo.ncnn.bridge.ncnn_mat;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
@@ -47,18 +46,17 @@ public final class NativeInference implements AutoCloseable {
    * untimed before each timed {@link #run} so that the inference meets the caches a pipeline's
    * inference meets, not a tensor left hot by the previous run.
    */
-  public void letterbox(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    ncnn_mat fresh = Ncnn.letterboxMat(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box,
-        meta.letterboxFill(), meta.pixelMean(), meta.pixelNorm());
+  public void letterbox(ByteBuffer bgr, int width, int height, int stride, ImageInput in) {
+    ncnn_mat fresh = Ncnn.letterboxMat(bgr, PixelFormat.BGR, in.rgb(), width, height, stride, in.placement(),
+        in.fill(), in.mean(), in.norm());
     ncnn_mat_destroy(input);
     input = fresh;
   }
 
   /** {@link #letterbox} with ncnn's own three calls (how Reparo letterboxed before its one-pass kernel). */
-  public void letterboxByNcnnCalls(ByteBuffer bgr, int width, int height, int stride, Letterbox box,
-      ModelMetadata meta) {
-    ncnn_mat fresh = Ncnn.letterboxMatByNcnnCalls(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box,
-        meta.letterboxFill(), meta.pixelMean(), meta.pixelNorm());
+  public void letterboxByNcnnCalls(ByteBuffer bgr, int width, int height, int stride, ImageInput in) {
+    ncnn_mat fresh = Ncnn.letterboxMatByNcnnCalls(bgr, PixelFormat.BGR, in.rgb(), width, height, stride,
+        in.placement(), in.fill(), in.mean(), in.norm());
     ncnn_mat_destroy(input);
     input = fresh;
   }

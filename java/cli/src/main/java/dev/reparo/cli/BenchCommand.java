@@ -2,6 +2,7 @@ package dev.reparo.cli;
 
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backend;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.MachineFingerprint;
@@ -170,11 +171,10 @@ final class BenchCommand implements Callable<Integer> {
         quality.put(c.name(), ModelQuality.sizeOnly(mb));
         continue;
       }
-      DetectorOptions.Builder b = DetectorOptions.builder().backend(c.backend().kind()).threads(evalThreads)
-          .confThreshold(0.001f).iouThreshold(0.6f).maxDetections(100);
+      DetectorOptions.Builder b = DetectorOptions.builder().backend(c.backend().kind()).threads(evalThreads);
       meta.forEach(b::metadata);
       try (Detector d = Detector.open(c.model().dir(), b.build())) {
-        CocoMetrics m = DatasetEvaluator.evaluate(d, dataset).metrics();
+        CocoMetrics m = DatasetEvaluator.evaluate(d, dataset, DatasetEvaluator.MAP_PARAMS).metrics();
         quality.put(c.name(), new ModelQuality(mb, m.map50(), m.map()));
         o.printf(Locale.ROOT, "%-18s accuracy on %d images: mAP50 %.3f, mAP50-95 %.3f%n", c.name(),
             dataset.images().size(), m.map50(), m.map());
@@ -187,10 +187,10 @@ final class BenchCommand implements Callable<Integer> {
   /** Every available backend (ncnn first), then ncnn's unfused and the int8 variants where they apply. */
   private List<String> defaultNames() {
     List<String> names = new ArrayList<>();
-    for (DetectorOptions.Backend kind : DetectorOptions.Backend.values()) {
+    for (BackendKind kind : BackendKind.values()) {
       for (Backend b : Backends.all()) {
         String n = kind.name().toLowerCase(Locale.ROOT);
-        if (b.kind() == kind && kind != DetectorOptions.Backend.AUTO && b.isAvailable() && !names.contains(n)) {
+        if (b.kind() == kind && kind != BackendKind.AUTO && b.isAvailable() && !names.contains(n)) {
           names.add(n);
         }
       }

@@ -2,6 +2,7 @@ package dev.reparo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.data.LabeledDataset;
+import dev.reparo.detect.DetectParams;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.eval.ClassMetrics;
@@ -124,6 +125,7 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   private List<CocoEvaluator.Result> runModel(LabeledDataset data, PrintWriter o) throws Exception {
+    DetectParams params = new DetectParams(conf, iou, maxDet, false, null); // refuses bad thresholds before loading
     DetectorOptions.Builder b = DetectorOptions.builder().backend(InferCommand.backendKind(backend)).threads(threads)
         .confThreshold(conf).iouThreshold(iou).maxDetections(maxDet);
     meta.forEach(b::metadata);
@@ -131,7 +133,7 @@ final class EvalCommand implements Callable<Integer> {
     try (Detector d = Detector.open(model, b.build())) {
       HeadOption.report(d, o, spec.commandLine().getErr());
       ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "eval", data.images().size());
-      List<CocoEvaluator.Result> results = DatasetEvaluator.detect(d, data, bar::step);
+      List<CocoEvaluator.Result> results = DatasetEvaluator.detect(d, data, params, bar::step);
       o.printf("%d images, %d detections (conf %.3f, NMS IoU %.2f) in %.1f s%n", data.images().size(), results.size(),
           conf, iou, bar.elapsedSeconds());
       return results;

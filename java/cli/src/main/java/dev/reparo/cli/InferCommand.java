@@ -1,11 +1,12 @@
 package dev.reparo.cli;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ModelLocator;
-import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectionTask;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.image.ImageLoader;
 import dev.reparo.format.npy.Npy;
@@ -57,7 +58,7 @@ final class InferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DetectorOptions.Backend kind = backendKind(backend);
+    BackendKind kind = backendKind(backend);
     if ((input == null) == (image == null)) {
       throw new CliException("give exactly one of --input X.npy and --image FILE");
     }
@@ -66,19 +67,15 @@ final class InferCommand implements Callable<Integer> {
       throw new CliException(source + ": no such file");
     }
     DeployedModel deployed = ModelLocator.locate(model);
-    DetectorOptions options = DetectorOptions.builder().backend(kind).threads(threads).build();
-    Tensor x;
-    if (input != null) {
-      x = Npy.read(input);
-    } else {
-      DetectorOptions.Builder b = options.toBuilder();
-      meta.forEach(b::metadata);
-      try (Detector d = Detector.open(deployed.dir(), b.build())) {
-        x = d.preprocess(ImageLoader.read(image));
-      }
-    }
+    DetectorOptions.Builder b = DetectorOptions.builder().backend(kind).threads(threads);
+    meta.forEach(b::metadata);
+    DetectorOptions options = b.build();
+    Tensor npy = input != null ? Npy.read(input) : null;
     PrintWriter o = spec.commandLine().getOut();
-    try (LoadedModel m = Backends.find(kind).load(deployed, options)) {
+    try (LoadedModel m = Backends.find(kind).load(deployed, options.loadOptions())) {
+      // An image is pre-processed as detect does it, by the same loaded model.
+      Tensor x = npy != null ? npy
+          : DetectionTask.forModel(deployed, options).preprocessing().apply(ImageLoader.read(image), m::preprocess);
       List<Tensor> outputs = m.run(x);
       Files.createDirectories(out);
       for (int i = 0; i < outputs.size(); i++) {
@@ -92,12 +89,12 @@ final class InferCommand implements Callable<Integer> {
     return 0;
   }
 
-  static DetectorOptions.Backend backendKind(String name) {
+  static BackendKind backendKind(String name) {
     try {
-      return DetectorOptions.Backend.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+      return BackendKind.valueOf(name.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new CliException("unknown backend '" + name + "'; choose one of "
-          + Arrays.toString(DetectorOptions.Backend.values()).toLowerCase(java.util.Locale.ROOT));
+          + Arrays.toString(BackendKind.values()).toLowerCase(java.util.Locale.ROOT));
     }
   }
 

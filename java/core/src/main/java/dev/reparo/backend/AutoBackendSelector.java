@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
-import dev.reparo.detect.DetectorOptions;
 import dev.reparo.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * {@link DetectorOptions.Backend#AUTO} and {@code threads(0)}: picks the fastest backend that can
+ * {@link BackendKind#AUTO} and {@code threads(0)}: picks the fastest backend that can
  * run here for one model, and the fastest thread count, by a short timed probe (each candidate
  * backend loads the model with each candidate thread count, runs a few warm-up inferences on a zero
  * input, then a few timed ones; the lowest median wins), and remembers the choice in a small JSON
@@ -102,7 +101,7 @@ public final class AutoBackendSelector {
    *
    * @throws ReparoException if no candidate can run the model here, with each one's reason
    */
-  public Selection select(DeployedModel model, DetectorOptions options) {
+  public Selection select(DeployedModel model, LoadOptions options) {
     return select(model, options, candidates);
   }
 
@@ -112,18 +111,18 @@ public final class AutoBackendSelector {
    *
    * @throws ReparoException if the backend cannot run here, with its reason
    */
-  public Selection selectThreads(Backend backend, DeployedModel model, DetectorOptions options) {
+  public Selection selectThreads(Backend backend, DeployedModel model, LoadOptions options) {
     if (!backend.isAvailable()) {
       throw new ReparoException(name(backend) + " cannot run here: " + backend.unavailableReason());
     }
     return select(model, options, List.of(backend));
   }
 
-  private Selection select(DeployedModel model, DetectorOptions options, List<Backend> from) {
+  private Selection select(DeployedModel model, LoadOptions options, List<Backend> from) {
     List<Backend> usable = new ArrayList<>();
     List<String> refused = new ArrayList<>();
     for (Backend b : from) {
-      if (b.kind() == DetectorOptions.Backend.AUTO) {
+      if (b.kind() == BackendKind.AUTO) {
         continue;
       }
       if (b.isAvailable()) {
@@ -172,7 +171,7 @@ public final class AutoBackendSelector {
   }
 
   private Selection probe(List<Candidate> probed, boolean choosingThreads, DeployedModel model,
-      DetectorOptions options, Path file, String skipped) {
+      LoadOptions options, Path file, String skipped) {
     Tensor input = Tensor.zeros(probeShape(model, options));
     Map<String, Long> medians = new LinkedHashMap<>();
     List<String> failed = new ArrayList<>();
@@ -186,7 +185,7 @@ public final class AutoBackendSelector {
       }
       LoadedModel loaded = null;
       try {
-        loaded = c.backend().load(model, options.toBuilder().threads(c.threads()).build());
+        loaded = c.backend().load(model, options.withThreads(c.threads()));
         long median = medianLatency(loaded, input);
         medians.put(label(c, choosingThreads), median);
         if (beats(c, median, best, bestMedian)) {
@@ -251,7 +250,7 @@ public final class AutoBackendSelector {
     return times[timedRuns / 2];
   }
 
-  private static int[] probeShape(DeployedModel model, DetectorOptions options) {
+  private static int[] probeShape(DeployedModel model, LoadOptions options) {
     long[] declared = model.inputShape();
     int[] shape = new int[declared.length];
     for (int i = 0; i < declared.length; i++) {
@@ -262,7 +261,7 @@ public final class AutoBackendSelector {
   }
 
   /** The choice file for this model, machine, thread count and set of candidate versions. */
-  Path choiceFile(DeployedModel model, DetectorOptions options, List<Backend> usable) {
+  Path choiceFile(DeployedModel model, LoadOptions options, List<Backend> usable) {
     String modelKey = model.sourceSha256().isEmpty() ? "dir-" + Integer.toHexString(model.dir().toAbsolutePath()
         .hashCode()) : model.sourceSha256().substring(0, Math.min(16, model.sourceSha256().length()));
     List<String> versions = usable.stream().map(Backend::describe).sorted().toList();
@@ -273,7 +272,7 @@ public final class AutoBackendSelector {
     return choiceDir.resolve(modelKey + "-" + keyed.key() + ".json");
   }
 
-  private Selection fromChoiceFile(Path file, List<Backend> usable, DeployedModel model, DetectorOptions options,
+  private Selection fromChoiceFile(Path file, List<Backend> usable, DeployedModel model, LoadOptions options,
       String skipped) {
     if (!Files.isRegularFile(file)) {
       return null;
@@ -292,7 +291,7 @@ public final class AutoBackendSelector {
     }
     for (Backend b : usable) {
       if (b.kind().name().equals(kind) && b.describe().equals(root.path("describe").asText())) {
-        return new Selection(b, threads, b.load(model, options.toBuilder().threads(threads).build()),
+        return new Selection(b, threads, b.load(model, options.withThreads(threads)),
             "cached choice " + file.getFileName() + ": " + root.path("reason").asText("") + skipped, true, Map.of());
       }
     }

@@ -1,7 +1,5 @@
 package dev.reparo.backend;
 
-import dev.reparo.detect.DetectorOptions;
-
 /**
  * A runtime that executes converted models: ncnn, ONNX Runtime, TensorRT. Implementations live in
  * their own jars and are found with {@link java.util.ServiceLoader} (see {@link Backends}), so a
@@ -11,8 +9,8 @@ import dev.reparo.detect.DetectorOptions;
  * lazily, on {@link #isAvailable} or {@link #load}.
  */
 public interface Backend {
-  /** Which {@link DetectorOptions.Backend} this implements. */
-  DetectorOptions.Backend kind();
+  /** Which runtime this is; never {@link BackendKind#AUTO}. */
+  BackendKind kind();
 
   /** The runtime's name and version, e.g. {@code "ncnn 1.0.20261020"}. */
   String describe();
@@ -24,9 +22,10 @@ public interface Backend {
   String unavailableReason();
 
   /**
-   * Loads a converted model.
+   * Loads a converted model. The backend runs tensors only: what the outputs mean is the caller's
+   * business (for detection, {@link dev.reparo.detect.DetectionTask}).
    *
    * @throws dev.reparo.ModelFormatException if the artefact this backend needs is missing or bad
    */
-  LoadedModel load(DeployedModel model, DetectorOptions options);
+  LoadedModel load(DeployedModel model, LoadOptions options);
 }

@@ -1,7 +1,6 @@
 package dev.reparo.backend;
 
 import dev.reparo.ReparoException;
-import dev.reparo.detect.DetectorOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -22,10 +21,10 @@ public final class Backends {
    *
    * @throws ReparoException if none is on the classpath or it cannot run here, saying which
    */
-  public static Backend find(DetectorOptions.Backend kind) {
+  public static Backend find(BackendKind kind) {
     List<Backend> all = all();
     for (Backend b : all) {
-      if (kind == DetectorOptions.Backend.AUTO ? b.isAvailable() : b.kind() == kind) {
+      if (kind == BackendKind.AUTO ? b.isAvailable() : b.kind() == kind) {
         if (!b.isAvailable()) {
           throw new ReparoException("backend " + kind + " cannot run here: " + b.unavailableReason());
         }

@@ -1,8 +1,6 @@
 package dev.reparo.backend;
 
 import dev.reparo.Tensor;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -20,17 +18,18 @@ public interface LoadedModel extends AutoCloseable {
   List<Tensor> run(Tensor input);
 
   /**
-   * Letterboxes interleaved 8-bit BGR pixels into a normalised {@code [1, 3, H, W]} input, as
-   * {@code meta} says (fill, scale, channel order), natively where the backend can.
+   * Interleaved 8-bit BGR pixels ({@code stride} bytes per row) into a normalised {@code [1, 3, H, W]}
+   * input as {@code input} says (placement, fill, mean/norm, channel order), natively where the
+   * backend can.
    */
-  Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta);
+  Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, ImageInput input);
 
   /**
    * Pre-processes and runs in one step: {@code run(preprocess(...))}, which backends override to
    * keep the input tensor in native memory.
    */
-  default List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    return run(preprocess(bgr, width, height, stride, box, meta));
+  default List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    return run(preprocess(bgr, width, height, stride, input));
   }
 
   @Override

@@ -1,8 +1,6 @@
 package dev.reparo.backend;
 
 import dev.reparo.Tensor;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -18,10 +16,10 @@ public interface NativeLetterbox {
   boolean isAvailable();
 
   /**
-   * Interleaved 8-bit BGR pixels into a normalised {@code [1, 3, H, W]} input, as {@code meta} says
-   * (fill, channel order, mean, norm) and {@code box} places them.
+   * Interleaved 8-bit BGR pixels into a normalised {@code [1, 3, H, W]} input, as {@code input}
+   * says (placement, fill, channel order, mean, norm).
    */
-  Tensor apply(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta);
+  Tensor apply(ByteBuffer bgr, int width, int height, int stride, ImageInput input);
 
   /** The first available implementation on the class path, if any (looked up once). */
   static Optional<NativeLetterbox> find() {

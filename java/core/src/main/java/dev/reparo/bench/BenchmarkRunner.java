@@ -4,8 +4,8 @@ import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Backend;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.detect.DetectorOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -158,8 +158,8 @@ public final class BenchmarkRunner {
     }
   }
 
-  private static DetectorOptions options(Case c, int threads) {
-    return DetectorOptions.builder().backend(c.backend().kind()).threads(threads).build();
+  private static LoadOptions options(Case c, int threads) {
+    return LoadOptions.defaults().withThreads(threads);
   }
 
   /** Speed-up of each result relative to the first backend at the same thread count. */

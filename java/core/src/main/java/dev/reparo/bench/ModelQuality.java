@@ -1,8 +1,8 @@
 package dev.reparo.bench;
 
 import dev.reparo.backend.Artefact;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.DeployedModel;
-import dev.reparo.detect.DetectorOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 
@@ -28,9 +28,9 @@ public record ModelQuality(double modelMb, double map50, double map) {
    * Megabytes of the files {@code kind} loads from {@code model}: ncnn its param and bin, ONNX
    * Runtime and TensorRT the Q/DQ ONNX of an int8 model, else the fused ONNX.
    */
-  public static double megabytes(DeployedModel model, DetectorOptions.Backend kind) throws IOException {
+  public static double megabytes(DeployedModel model, BackendKind kind) throws IOException {
     long bytes;
-    if (kind == DetectorOptions.Backend.NCNN) {
+    if (kind == BackendKind.NCNN) {
       bytes = Files.size(model.file(Artefact.NCNN_PARAM)) + Files.size(model.file(Artefact.NCNN_BIN));
     } else {
       bytes = Files.size(model.file(model.has(Artefact.ONNX_QDQ) ? Artefact.ONNX_QDQ : Artefact.ONNX));

@@ -1,38 +1,36 @@
 package dev.reparo.detect;
 
-import dev.reparo.InvalidInputException;
 import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.AutoBackendSelector;
 import dev.reparo.backend.Backend;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.convert.ModelLocator;
 import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
-import java.awt.image.PixelInterleavedSampleModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Finds objects in images with a YOLOv5-style model: letterbox, inference on a backend, decode, NMS,
- * boxes back in the caller's pixels.
+ * Finds objects in images with a YOLO model: a {@link DetectionTask} (letterbox; decode, NMS, boxes
+ * back in the caller's pixels) around inference on a backend. Thresholds may change per call
+ * ({@link DetectParams}) without reopening the model.
  *
  * <pre>{@code
  * try (Detector d = Detector.open(Path.of("yolo.onnx"))) {
  *   for (Detection det : d.detect(Path.of("street.jpg"))) System.out.println(det);
+ *   List<Detection> sure = d.detect(Path.of("street.jpg"), d.options().params().withConf(0.6f));
  * }
  * }</pre>
  *
@@ -41,76 +39,34 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * after it throw {@link IllegalStateException}; close only once no call is in flight.
  */
 public final class Detector implements AutoCloseable {
-  private final DeployedModel model;
-  private final ModelMetadata metadata;
   private final DetectorOptions options;
+  private final DetectParams defaults;
+  private final DetectionTask task;
   private final Backend backend;
   private final LoadedModel loaded;
   private final String backendReason;
   private final int threads;
-  private static final System.Logger LOG = System.getLogger(Detector.class.getName());
-
-  private final PostProcessor post;
-  private final String headReason;
-  private final List<String> headWarnings;
-  private final ModelFormatException headFailure;
-  private final boolean[] classMask;
-  private final int inputWidth;
-  private final int inputHeight;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Detector(DeployedModel model, DetectorOptions options) {
-    this.model = model;
     this.options = options;
-    String source = model.sourceFile().isEmpty() ? model.dir().toString() : model.sourceFile();
-    ModelMetadata parsed = ModelMetadata.parse(model.metadata(), options.metadataOverrides(), source);
-    long[] declared = model.inputShape();
-    if (declared.length != 4 || declared[1] != 3) {
-      throw new ModelFormatException(model.dir() + ": input '" + model.inputName() + "' has shape "
-          + Arrays.toString(declared) + "; a detector takes [1, 3, H, W]");
-    }
-    int size = options.inputSize();
-    boolean fixed = declared[2] > 0 && declared[3] > 0;
-    if (fixed && size != 0 && (size != declared[2] || size != declared[3])) {
-      throw new InvalidInputException("model input is fixed at " + declared[3] + "x" + declared[2]
-          + "; input size " + size + " cannot be used with it");
-    }
-    this.inputHeight = size != 0 ? size : fixed ? (int) declared[2] : parsed.inputHeight();
-    this.inputWidth = size != 0 ? size : fixed ? (int) declared[3] : parsed.inputWidth();
-    Map<String, String> props = new HashMap<>(model.metadata());
-    props.putAll(options.metadataOverrides());
-    // A model whose head cannot be told still opens: pre-processing (calibration) needs no head;
-    // head() and detect() then throw the resolver's error.
-    HeadResolver.Resolution head = null;
-    ModelFormatException headError = null;
-    try {
-      head = HeadResolver.resolve(model.outputShapes(), parsed, props, options.head(), inputHeight, inputWidth, source);
-    } catch (ModelFormatException e) {
-      headError = e;
-    }
-    this.headFailure = headError;
-    this.metadata = (head == null ? parsed : head.metadata()).withInputSize(inputHeight, inputWidth);
-    this.headReason = head == null ? headError.getMessage() : head.reason();
-    this.headWarnings = head == null ? List.of() : head.warnings();
-    for (String w : headWarnings) {
-      LOG.log(System.Logger.Level.WARNING, source + ": " + w);
-    }
-    this.post = head == null ? null : new PostProcessor(head.head(), metadata.names());
-    this.classMask = post == null ? null : options.classMask(metadata.names().size());
-    if (options.backend() == DetectorOptions.Backend.AUTO || options.threads() == 0) {
+    this.defaults = options.params();
+    this.task = DetectionTask.forModel(model, options);
+    LoadOptions load = options.loadOptions();
+    if (options.backend() == BackendKind.AUTO || options.threads() == 0) {
       // AUTO, or threads(0): measured once per model and machine, then remembered.
       AutoBackendSelector selector = AutoBackendSelector.standard(ConversionCache.standard().root());
-      AutoBackendSelector.Selection chosen = options.backend() == DetectorOptions.Backend.AUTO
-          ? selector.select(model, options)
-          : selector.selectThreads(Backends.find(options.backend()), model, options);
+      AutoBackendSelector.Selection chosen = options.backend() == BackendKind.AUTO
+          ? selector.select(model, load)
+          : selector.selectThreads(Backends.find(options.backend()), model, load);
       this.backend = chosen.backend();
       this.loaded = chosen.loaded();
       this.threads = chosen.threads();
-      this.backendReason = (options.backend() == DetectorOptions.Backend.AUTO ? "AUTO: " : "threads: ")
+      this.backendReason = (options.backend() == BackendKind.AUTO ? "AUTO: " : "threads: ")
           + chosen.reason();
     } else {
       this.backend = Backends.find(options.backend());
-      this.loaded = backend.load(model, options);
+      this.loaded = backend.load(model, load);
       this.threads = options.threads();
       this.backendReason = "requested";
     }
@@ -138,7 +94,12 @@ public final class Detector implements AutoCloseable {
   }
 
   public ModelMetadata metadata() {
-    return metadata;
+    return task.metadata();
+  }
+
+  /** Pre- and post-processing without the backend: what this detector does around inference. */
+  public DetectionTask task() {
+    return task;
   }
 
   public DetectorOptions options() {
@@ -151,24 +112,17 @@ public final class Detector implements AutoCloseable {
    * @throws ModelFormatException if no head fits the model's outputs (the model still pre-processes)
    */
   public DetectionHead head() {
-    return postProcessor().head();
-  }
-
-  private PostProcessor postProcessor() {
-    if (post == null) {
-      throw new ModelFormatException(headFailure.getMessage());
-    }
-    return post;
+    return task.head();
   }
 
   /** Why this head: "requested", or the output shapes (and metadata) that chose it. */
   public String headReason() {
-    return headReason;
+    return task.headReason();
   }
 
   /** What was assumed for metadata the model lacked (class names, anchors…); empty when nothing. */
   public List<String> headWarnings() {
-    return headWarnings;
+    return task.headWarnings();
   }
 
   /** The backend running the model, e.g. "ncnn 1.0.20261020". */
@@ -192,10 +146,16 @@ public final class Detector implements AutoCloseable {
     return threads;
   }
 
+  /** Detects in an image file with the options' thresholds. */
   public List<Detection> detect(Path image) {
+    return detect(image, defaults);
+  }
+
+  /** Detects in an image file with {@code params} as thresholds. */
+  public List<Detection> detect(Path image, DetectParams params) {
     checkOpen(); // before decoding: a closed detector says so, whatever the image
     try {
-      return detect(ImageLoader.read(image));
+      return detect(ImageLoader.read(image), params);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -203,15 +163,23 @@ public final class Detector implements AutoCloseable {
 
   /** Detects in an encoded image (JPEG, PNG, ...). */
   public List<Detection> detect(byte[] encoded) {
+    return detect(encoded, defaults);
+  }
+
+  public List<Detection> detect(byte[] encoded, DetectParams params) {
     checkOpen();
-    return detect(ImageLoader.read(encoded, "image bytes"));
+    return detect(ImageLoader.read(encoded, "image bytes"), params);
   }
 
   public List<Detection> detect(BufferedImage image) {
+    return detect(image, defaults);
+  }
+
+  public List<Detection> detect(BufferedImage image, DetectParams params) {
     checkOpen();
     BufferedImage bgr = ImageLoader.toBgr(image);
-    PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
-    return detect(pixels(bgr), bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride());
+    return detect(ImagePreprocessing.pixels(bgr), bgr.getWidth(), bgr.getHeight(), ImagePreprocessing.stride(bgr),
+        params);
   }
 
   /**
@@ -221,18 +189,7 @@ public final class Detector implements AutoCloseable {
    */
   public Tensor preprocess(BufferedImage image) {
     checkOpen();
-    BufferedImage bgr = ImageLoader.toBgr(image);
-    PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
-    Letterbox box = Letterbox.fixed(bgr.getWidth(), bgr.getHeight(), inputWidth, inputHeight);
-    return loaded.preprocess(pixels(bgr), bgr.getWidth(), bgr.getHeight(), sm.getScanlineStride(), box, metadata);
-  }
-
-  private static ByteBuffer pixels(BufferedImage bgr) {
-    PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) bgr.getSampleModel();
-    DataBufferByte db = (DataBufferByte) bgr.getRaster().getDataBuffer();
-    int offset = db.getOffset() - bgr.getRaster().getSampleModelTranslateY() * sm.getScanlineStride()
-        - bgr.getRaster().getSampleModelTranslateX() * 3;
-    return ByteBuffer.wrap(db.getData()).position(offset).slice();
+    return task.preprocessing().apply(image, loaded::preprocess);
   }
 
   /** Detects in raw interleaved 8-bit BGR pixels, rows packed ({@code width·3} bytes each). */
@@ -245,19 +202,27 @@ public final class Detector implements AutoCloseable {
    * is read in place by native pre-processing.
    */
   public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride) {
+    return detect(bgr, width, height, stride, defaults);
+  }
+
+  /** As {@link #detect(ByteBuffer, int, int, int)} with {@code params} as thresholds. */
+  public List<Detection> detect(ByteBuffer bgr, int width, int height, int stride, DetectParams params) {
     checkOpen();
-    PostProcessor post = postProcessor();
-    Letterbox box = Letterbox.fixed(width, height, inputWidth, inputHeight);
-    List<Tensor> outputs = loaded.runImage(bgr, width, height, stride, box, metadata);
-    return post.process(outputs, box, options.confThreshold(), options.iouThreshold(), options.maxDetections(),
-        options.agnosticNms(), classMask);
+    task.head(); // a model without a head fails before inference
+    Letterbox box = task.preprocessing().letterbox(width, height);
+    List<Tensor> outputs = loaded.runImage(bgr, width, height, stride, task.preprocessing().input(box));
+    return task.postprocess(outputs, box, params);
   }
 
   /** Detects in each image in turn; the result lists line up with {@code images}. */
   public List<List<Detection>> detectBatch(List<BufferedImage> images) {
+    return detectBatch(images, defaults);
+  }
+
+  public List<List<Detection>> detectBatch(List<BufferedImage> images, DetectParams params) {
     List<List<Detection>> out = new ArrayList<>(images.size());
     for (BufferedImage img : images) {
-      out.add(detect(img));
+      out.add(detect(img, params));
     }
     return out;
   }

@@ -1,20 +1,21 @@
 package dev.reparo.detect;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.backend.BackendKind;
+import dev.reparo.backend.LoadOptions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * How a {@link Detector} runs: backend, threads, input size, thresholds, NMS behaviour, class
- * filter, fp16, and metadata overrides for models that lack some. Immutable and thread-safe; build
- * with {@link #builder()}. Defaults follow YOLOv5's detect.py: conf 0.25, IoU 0.45, 300 detections.
+ * How a {@link Detector} is opened: backend, threads, input size, fp16, head and metadata overrides
+ * (what the runtime gets is {@link #loadOptions()}), plus the default per-call thresholds
+ * ({@link #params()}), which each {@code detect} call may replace with its own {@link DetectParams}.
+ * Immutable and thread-safe; build with {@link #builder()}. Defaults follow YOLOv5's detect.py:
+ * conf 0.25, IoU 0.45, 300 detections.
  */
 public final class DetectorOptions {
-  /** Which runtime executes the model. */
-  public enum Backend { NCNN, ONNXRUNTIME, TENSORRT, AUTO }
-
-  private final Backend backend;
+  private final BackendKind backend;
   private final int threads;
   private final int inputSize;
   private final float confThreshold;
@@ -64,14 +65,24 @@ public final class DetectorOptions {
     return b;
   }
 
-  public Backend backend() {
+  public BackendKind backend() {
     return backend;
+  }
+
+  /** What the backend needs to load the model: threads, fp16, input size. */
+  public LoadOptions loadOptions() {
+    return new LoadOptions(threads, fp16, inputSize);
+  }
+
+  /** The thresholds {@code detect} uses when a call gives none. */
+  public DetectParams params() {
+    return new DetectParams(confThreshold, iouThreshold, maxDetections, agnosticNms, classes);
   }
 
   /**
    * Threads per inference; 0 (the default) lets {@link Detector#open} choose by measurement, once
    * per model and machine (see {@link dev.reparo.backend.AutoBackendSelector}); other users of the
-   * options (a backend loaded directly) take 0 as the backend's own default.
+   * options (a backend loaded directly with {@link #loadOptions()}) take 0 as the backend's own default.
    */
   public int threads() {
     return threads;
@@ -117,22 +128,6 @@ public final class DetectorOptions {
     return head;
   }
 
-  /** The class filter as a mask over {@code numClasses}, or null when every class is kept. */
-  boolean[] classMask(int numClasses) {
-    if (classes == null) {
-      return null;
-    }
-    boolean[] mask = new boolean[numClasses];
-    for (int c : classes) {
-      if (c < 0 || c >= numClasses) {
-        throw new InvalidInputException("class filter names class " + c + " but the model has " + numClasses
-            + " classes (0.." + (numClasses - 1) + ")");
-      }
-      mask[c] = true;
-    }
-    return mask;
-  }
-
   @Override
   public String toString() {
     return "DetectorOptions[backend=" + backend + ", threads=" + threads + ", inputSize=" + inputSize + ", conf="
@@ -142,7 +137,7 @@ public final class DetectorOptions {
 
   /** Builds {@link DetectorOptions}; each setter validates its argument. Not thread-safe. */
   public static final class Builder {
-    private Backend backend = Backend.NCNN;
+    private BackendKind backend = BackendKind.NCNN;
     private int threads;
     private int inputSize;
     private float confThreshold = 0.25f;
@@ -162,7 +157,7 @@ public final class DetectorOptions {
       return this;
     }
 
-    public Builder backend(Backend b) {
+    public Builder backend(BackendKind b) {
       backend = java.util.Objects.requireNonNull(b, "backend");
       return this;
     }
@@ -185,26 +180,27 @@ public final class DetectorOptions {
     }
 
     public Builder confThreshold(float conf) {
-      if (!(conf >= 0f && conf < 1f)) {
-        throw new InvalidInputException("confidence threshold must be in [0, 1), got " + conf);
-      }
-      confThreshold = conf;
+      confThreshold = DetectParams.checkConf(conf);
       return this;
     }
 
     public Builder iouThreshold(float iou) {
-      if (!(iou > 0f && iou <= 1f)) {
-        throw new InvalidInputException("IoU threshold must be in (0, 1], got " + iou);
-      }
-      iouThreshold = iou;
+      iouThreshold = DetectParams.checkIou(iou);
       return this;
     }
 
     public Builder maxDetections(int n) {
-      if (n < 1 || n > 100_000) {
-        throw new InvalidInputException("max detections must be 1..100000, got " + n);
-      }
-      maxDetections = n;
+      maxDetections = DetectParams.checkMaxDetections(n);
+      return this;
+    }
+
+    /** Sets all the default thresholds at once (conf, IoU, max detections, agnostic, classes). */
+    public Builder params(DetectParams p) {
+      confThreshold = p.conf();
+      iouThreshold = p.iou();
+      maxDetections = p.maxDetections();
+      agnosticNms = p.agnostic();
+      classes = p.classes();
       return this;
     }
 

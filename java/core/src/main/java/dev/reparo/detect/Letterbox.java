@@ -1,6 +1,7 @@
 package dev.reparo.detect;
 
 import dev.reparo.InvalidInputException;
+import dev.reparo.backend.ImagePlacement;
 
 /**
  * Where an image lands inside the model input when it is resized with its aspect ratio kept and
@@ -10,7 +11,7 @@ import dev.reparo.InvalidInputException;
  * @param inputWidth the model input width (resized width plus both paddings)
  */
 public record Letterbox(int imageWidth, int imageHeight, int inputWidth, int inputHeight, float scale,
-    int resizedWidth, int resizedHeight, int padLeft, int padTop) {
+    int resizedWidth, int resizedHeight, int padLeft, int padTop) implements ImagePlacement {
 
   /**
    * A fixed-size letterbox: the image is scaled to fit {@code inputWidth × inputHeight} and the

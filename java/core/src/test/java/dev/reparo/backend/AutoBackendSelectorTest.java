@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
-import dev.reparo.detect.DetectorOptions;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +30,7 @@ class AutoBackendSelectorTest {
 
   /** A backend whose model costs {@code costNanos} of fake time per run; counts loads, runs, closes. */
   final class FakeBackend implements Backend {
-    final DetectorOptions.Backend kind;
+    final BackendKind kind;
     final long costNanos;
     final String unavailable;
     final String version;
@@ -45,11 +42,11 @@ class AutoBackendSelectorTest {
     /** Extra fake time per run, by the thread count the model was loaded with. */
     java.util.function.IntToLongFunction threadCost = t -> 0;
 
-    FakeBackend(DetectorOptions.Backend kind, long costNanos, String unavailable) {
+    FakeBackend(BackendKind kind, long costNanos, String unavailable) {
       this(kind, costNanos, unavailable, "1.0");
     }
 
-    FakeBackend(DetectorOptions.Backend kind, long costNanos, String unavailable, String version) {
+    FakeBackend(BackendKind kind, long costNanos, String unavailable, String version) {
       this.kind = kind;
       this.costNanos = costNanos;
       this.unavailable = unavailable;
@@ -57,7 +54,7 @@ class AutoBackendSelectorTest {
     }
 
     @Override
-    public DetectorOptions.Backend kind() {
+    public BackendKind kind() {
       return kind;
     }
 
@@ -77,7 +74,7 @@ class AutoBackendSelectorTest {
     }
 
     @Override
-    public LoadedModel load(DeployedModel model, DetectorOptions options) {
+    public LoadedModel load(DeployedModel model, LoadOptions options) {
       loads.incrementAndGet();
       loadedThreads.add(options.threads());
       if (failOnLoad) {
@@ -94,7 +91,7 @@ class AutoBackendSelectorTest {
         }
 
         @Override
-        public Tensor preprocess(ByteBuffer bgr, int w, int h, int stride, Letterbox box, ModelMetadata meta) {
+        public Tensor preprocess(ByteBuffer bgr, int w, int h, int stride, ImageInput input) {
           throw new UnsupportedOperationException();
         }
 
@@ -115,13 +112,13 @@ class AutoBackendSelectorTest {
     return new AutoBackendSelector(List.of(backends), dir, MACHINE, clock::get, 2, 5);
   }
 
-  static final DetectorOptions TWO_THREADS = DetectorOptions.builder().threads(2).build();
+  static final LoadOptions TWO_THREADS = LoadOptions.defaults().withThreads(2);
 
   @Test
   void choosesTheFastestAvailableBackendAndSaysWhy(@TempDir Path dir) {
-    FakeBackend slow = new FakeBackend(DetectorOptions.Backend.NCNN, 3_000_000, "");
-    FakeBackend fast = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1_000_000, "");
-    FakeBackend absent = new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver");
+    FakeBackend slow = new FakeBackend(BackendKind.NCNN, 3_000_000, "");
+    FakeBackend fast = new FakeBackend(BackendKind.ONNXRUNTIME, 1_000_000, "");
+    FakeBackend absent = new FakeBackend(BackendKind.TENSORRT, 1, "no NVIDIA driver");
     AutoBackendSelector.Selection s = selector(dir, slow, fast, absent).select(model("ab12"), TWO_THREADS);
     assertSame(fast, s.backend());
     assertFalse(s.fromCache());
@@ -137,8 +134,8 @@ class AutoBackendSelectorTest {
 
   @Test
   void choiceIsCachedPerModelMachineAndThreads(@TempDir Path dir) throws Exception {
-    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 1_000_000, "");
-    FakeBackend ort = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 2_000_000, "");
+    FakeBackend ncnn = new FakeBackend(BackendKind.NCNN, 1_000_000, "");
+    FakeBackend ort = new FakeBackend(BackendKind.ONNXRUNTIME, 2_000_000, "");
     selector(dir, ncnn, ort).select(model("ab12"), TWO_THREADS);
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
@@ -149,8 +146,8 @@ class AutoBackendSelectorTest {
     assertTrue(Files.readString(files.get(0)).contains("\"backend\" : \"NCNN\""));
 
     // Same model, machine and threads: the file decides, even if ncnn would now be slower.
-    FakeBackend ncnn2 = new FakeBackend(DetectorOptions.Backend.NCNN, 9_000_000, "");
-    FakeBackend ort2 = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1, "");
+    FakeBackend ncnn2 = new FakeBackend(BackendKind.NCNN, 9_000_000, "");
+    FakeBackend ort2 = new FakeBackend(BackendKind.ONNXRUNTIME, 1, "");
     AutoBackendSelector.Selection again = selector(dir, ncnn2, ort2).select(model("ab12"), TWO_THREADS);
     assertSame(ncnn2, again.backend());
     assertTrue(again.fromCache());
@@ -160,7 +157,7 @@ class AutoBackendSelectorTest {
 
     // Another thread count, another model or another machine: probed afresh.
     AutoBackendSelector.Selection oneThread = selector(dir, ncnn2, ort2).select(model("ab12"),
-        DetectorOptions.builder().threads(1).build());
+        LoadOptions.defaults().withThreads(1));
     assertSame(ort2, oneThread.backend());
     assertFalse(oneThread.fromCache());
     assertSame(ort2, selector(dir, ncnn2, ort2).select(model("cd34"), TWO_THREADS).backend());
@@ -172,10 +169,10 @@ class AutoBackendSelectorTest {
 
   @Test
   void aNewBackendVersionInvalidatesTheCachedChoice(@TempDir Path dir) {
-    selector(dir, new FakeBackend(DetectorOptions.Backend.NCNN, 1, ""),
-        new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 2, "")).select(model("ab12"), TWO_THREADS);
-    FakeBackend upgraded = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1, "", "2.0");
-    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5, "");
+    selector(dir, new FakeBackend(BackendKind.NCNN, 1, ""),
+        new FakeBackend(BackendKind.ONNXRUNTIME, 2, "")).select(model("ab12"), TWO_THREADS);
+    FakeBackend upgraded = new FakeBackend(BackendKind.ONNXRUNTIME, 1, "", "2.0");
+    FakeBackend ncnn = new FakeBackend(BackendKind.NCNN, 5, "");
     AutoBackendSelector.Selection s = selector(dir, ncnn, upgraded).select(model("ab12"), TWO_THREADS);
     assertFalse(s.fromCache());
     assertSame(upgraded, s.backend());
@@ -183,8 +180,8 @@ class AutoBackendSelectorTest {
 
   @Test
   void aSingleAvailableBackendIsChosenWithoutProbing(@TempDir Path dir) {
-    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5, "");
-    FakeBackend trt = new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no GPU");
+    FakeBackend ncnn = new FakeBackend(BackendKind.NCNN, 5, "");
+    FakeBackend trt = new FakeBackend(BackendKind.TENSORRT, 1, "no GPU");
     AutoBackendSelector.Selection s = selector(dir, ncnn, trt).select(model("ab12"), TWO_THREADS);
     assertSame(ncnn, s.backend());
     assertEquals(0, ncnn.runs.get());
@@ -193,9 +190,9 @@ class AutoBackendSelectorTest {
 
   @Test
   void aBackendThatFailsOnTheModelIsSkippedWithItsReason(@TempDir Path dir) {
-    FakeBackend broken = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 1, "");
+    FakeBackend broken = new FakeBackend(BackendKind.ONNXRUNTIME, 1, "");
     broken.failOnLoad = true;
-    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5, "");
+    FakeBackend ncnn = new FakeBackend(BackendKind.NCNN, 5, "");
     AutoBackendSelector.Selection s = selector(dir, broken, ncnn).select(model("ab12"), TWO_THREADS);
     assertSame(ncnn, s.backend());
     assertTrue(s.reason().contains("onnxruntime failed on this model: fake load failure"), s.reason());
@@ -204,12 +201,12 @@ class AutoBackendSelectorTest {
   @Test
   void noAvailableBackendIsAClearError(@TempDir Path dir) {
     ReparoException e = assertThrows(ReparoException.class, () -> selector(dir,
-        new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver")).select(model("ab12"), TWO_THREADS));
+        new FakeBackend(BackendKind.TENSORRT, 1, "no NVIDIA driver")).select(model("ab12"), TWO_THREADS));
     assertTrue(e.getMessage().contains("tensorrt: no NVIDIA driver"), e.getMessage());
     assertThrows(ReparoException.class, () -> selector(dir).select(model("ab12"), TWO_THREADS));
   }
 
-  static final DetectorOptions AUTO_THREADS = DetectorOptions.builder().threads(0).build();
+  static final LoadOptions AUTO_THREADS = LoadOptions.defaults();
 
   @Test
   void threadCountsProbedAreOneTwoFourUpToTheCpus() {
@@ -223,7 +220,7 @@ class AutoBackendSelectorTest {
   @Test
   void threadsZeroChoosesTheFastestCountAndRemembersIt(@TempDir Path dir) throws Exception {
     // A shared 2-vCPU machine: the second thread makes this model slower (ncnn measured 6.1 -> 8.2 ms).
-    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 6_000_000, "");
+    FakeBackend ncnn = new FakeBackend(BackendKind.NCNN, 6_000_000, "");
     ncnn.threadCost = t -> t == 2 ? 2_000_000 : 0;
     AutoBackendSelector s = new AutoBackendSelector(List.of(ncnn), dir,
         new MachineFingerprint("Linux", "amd64", "Test CPU", 2), clock::get, 1, 3);
@@ -246,11 +243,11 @@ class AutoBackendSelectorTest {
   void moreThreadsMustPayForThemselves(@TempDir Path dir) {
     MachineFingerprint fourCpus = new MachineFingerprint("Linux", "amd64", "Test CPU", 4);
     // 2 threads 3 % faster than 1 (noise on a busy machine): 1 thread stays; 4 threads 40 % faster: chosen.
-    FakeBackend small = new FakeBackend(DetectorOptions.Backend.NCNN, 0, "");
+    FakeBackend small = new FakeBackend(BackendKind.NCNN, 0, "");
     small.threadCost = t -> t == 1 ? 10_000_000 : t == 2 ? 9_700_000 : 9_900_000;
     assertEquals(1, new AutoBackendSelector(List.of(small), dir.resolve("a"), fourCpus, clock::get, 0, 3)
         .selectThreads(small, model("ab12"), AUTO_THREADS).threads());
-    FakeBackend big = new FakeBackend(DetectorOptions.Backend.NCNN, 0, "");
+    FakeBackend big = new FakeBackend(BackendKind.NCNN, 0, "");
     big.threadCost = t -> t == 1 ? 10_000_000 : t == 2 ? 7_000_000 : 6_000_000;
     assertEquals(4, new AutoBackendSelector(List.of(big), dir.resolve("b"), fourCpus, clock::get, 0, 3)
         .selectThreads(big, model("ab12"), AUTO_THREADS).threads());
@@ -258,9 +255,9 @@ class AutoBackendSelectorTest {
 
   @Test
   void autoWithThreadsZeroProbesEachBackendAtEachCount(@TempDir Path dir) {
-    FakeBackend ncnn = new FakeBackend(DetectorOptions.Backend.NCNN, 5_000_000, "");
+    FakeBackend ncnn = new FakeBackend(BackendKind.NCNN, 5_000_000, "");
     ncnn.threadCost = t -> t == 2 ? -2_000_000 : 0;
-    FakeBackend ort = new FakeBackend(DetectorOptions.Backend.ONNXRUNTIME, 4_000_000, "");
+    FakeBackend ort = new FakeBackend(BackendKind.ONNXRUNTIME, 4_000_000, "");
     AutoBackendSelector.Selection s = new AutoBackendSelector(List.of(ncnn, ort), dir,
         new MachineFingerprint("Linux", "amd64", "Test CPU", 2), clock::get, 0, 3).select(model("ab12"), AUTO_THREADS);
     assertSame(ncnn, s.backend());
@@ -270,7 +267,7 @@ class AutoBackendSelectorTest {
 
   @Test
   void aRequestedBackendThatCannotRunSaysWhy(@TempDir Path dir) {
-    FakeBackend trt = new FakeBackend(DetectorOptions.Backend.TENSORRT, 1, "no NVIDIA driver");
+    FakeBackend trt = new FakeBackend(BackendKind.TENSORRT, 1, "no NVIDIA driver");
     ReparoException e = assertThrows(ReparoException.class,
         () -> selector(dir, trt).selectThreads(trt, model("ab12"), AUTO_THREADS));
     assertTrue(e.getMessage().contains("tensorrt cannot run here: no NVIDIA driver"), e.getMessage());

@@ -8,8 +8,9 @@ import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
-import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectionTask;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.ImagePreprocessing;
 import dev.reparo.format.ncnn.NcnnFiles;
 import dev.reparo.format.ncnn.NcnnWriter;
 import dev.reparo.graph.Graph;
@@ -216,21 +217,19 @@ public final class MixedPrecisionSearch {
     return new Result(options.target(), int8Cosine, cosine, kept, ranked, inputs.size());
   }
 
-  /** Pre-processed search images, as the Detector feeds them. */
+  /** Pre-processed search images, as the detection task feeds them. */
   private static List<Tensor> inputs(DeployedModel fp32, List<Path> images, Options options) throws IOException {
-    DetectorOptions det = options.detector().toBuilder().backend(DetectorOptions.Backend.NCNN).threads(1).build();
+    ImagePreprocessing pre = DetectionTask.forModel(fp32, options.detector()).preprocessing();
     List<Tensor> inputs = new ArrayList<>();
     String firstProblem = null;
-    try (Detector detector = Detector.open(fp32.dir(), det)) {
-      for (Path p : images) {
-        if (inputs.size() == options.images()) {
-          break;
-        }
-        try {
-          inputs.add(detector.preprocess(ImageLoader.read(p)));
-        } catch (IOException | ReparoException e) {
-          firstProblem = firstProblem == null ? p + ": " + e.getMessage() : firstProblem;
-        }
+    for (Path p : images) {
+      if (inputs.size() == options.images()) {
+        break;
+      }
+      try {
+        inputs.add(pre.apply(ImageLoader.read(p), NcnnLetterbox::letterbox));
+      } catch (IOException | ReparoException e) {
+        firstProblem = firstProblem == null ? p + ": " + e.getMessage() : firstProblem;
       }
     }
     if (inputs.isEmpty()) {

@@ -18,10 +18,10 @@ import static dev.reparo.ncnn.global.ncnn.reparo_ncnn_physical_cpu_count;
 import dev.reparo.InvalidInputException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.ImagePlacement;
 import dev.reparo.ncnn.bridge.ncnn_allocator;
 import dev.reparo.ncnn.bridge.ncnn_mat;
 import dev.reparo.ncnn.bridge.ncnn_option;
-import dev.reparo.detect.Letterbox;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
@@ -155,7 +155,7 @@ public final class Ncnn {
    * @throws InvalidInputException if a size is out of range or {@code pixels} is too short
    */
   public static Tensor letterbox(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
-      int stride, Letterbox box, float fill, float[] mean, float[] norm) {
+      int stride, ImagePlacement box, float fill, float[] mean, float[] norm) {
     ncnn_mat mat = letterboxMat(pixels, format, bgrToRgb, width, height, stride, box, fill, mean, norm);
     try {
       return Mats.toTensor(mat, "letterboxed image");
@@ -166,7 +166,7 @@ public final class Ncnn {
 
   /** {@link #letterbox} into a native mat the caller must destroy; nothing passes through Java. */
   static ncnn_mat letterboxMat(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width, int height,
-      int stride, Letterbox box, float fill, float[] mean, float[] norm) {
+      int stride, ImagePlacement box, float fill, float[] mean, float[] norm) {
     checkSide("width", width);
     if ((mean != null && mean.length != format.channels()) || norm == null || norm.length != format.channels()) {
       throw new InvalidInputException("mean and norm need one value per channel (" + format.channels() + ")");
@@ -203,7 +203,7 @@ public final class Ncnn {
    * {@link #letterboxMat}, already checked.
    */
   static ncnn_mat letterboxMatByNcnnCalls(ByteBuffer pixels, PixelFormat format, boolean bgrToRgb, int width,
-      int height, int stride, Letterbox box, float fill, float[] mean, float[] norm) {
+      int height, int stride, ImagePlacement box, float fill, float[] mean, float[] norm) {
     long needed = (long) stride * (height - 1) + (long) width * format.channels();
     int type = bgrToRgb ? PixelFormat.BGR.ncnnType | (PixelFormat.RGB.ncnnType << 16) : format.ncnnType;
     BytePointer data = pixels.isDirect() ? new BytePointer(pixels) : copyOf(pixels, needed);
@@ -238,7 +238,7 @@ public final class Ncnn {
    * three ncnn calls): a heap buffer's array is read in place, a direct buffer's memory likewise.
    */
   private static ncnn_mat letterboxMatC3(ByteBuffer pixels, boolean swapRb, int width, int height, int stride,
-      Letterbox box, float fill, float[] mean, float[] norm) {
+      ImagePlacement box, float fill, float[] mean, float[] norm) {
     ncnn_mat mat;
     if (pixels.hasArray()) {
       mat = reparo_ncnn_letterbox_c3(pixels.array(), pixels.arrayOffset() + pixels.position(), width, height, stride,

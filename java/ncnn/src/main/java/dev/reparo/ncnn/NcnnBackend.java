@@ -2,9 +2,10 @@ package dev.reparo.ncnn;
 
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backend;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.detect.DetectorOptions;
 
 /**
  * The ncnn {@link Backend}: loads a converted model's {@code .param}/{@code .bin}. Registered for
@@ -12,8 +13,8 @@ import dev.reparo.detect.DetectorOptions;
  */
 public final class NcnnBackend implements Backend {
   @Override
-  public DetectorOptions.Backend kind() {
-    return DetectorOptions.Backend.NCNN;
+  public BackendKind kind() {
+    return BackendKind.NCNN;
   }
 
   @Override
@@ -38,7 +39,7 @@ public final class NcnnBackend implements Backend {
   }
 
   @Override
-  public LoadedModel load(DeployedModel model, DetectorOptions options) {
+  public LoadedModel load(DeployedModel model, LoadOptions options) {
     NcnnOptions.Builder o = NcnnOptions.builder().fp16Storage(options.fp16()).fp16Arithmetic(options.fp16());
     if (options.threads() > 0) {
       o.threads(options.threads());

@@ -7,8 +7,9 @@ import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
-import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectionTask;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.ImagePreprocessing;
 import dev.reparo.format.ncnn.NcnnFiles;
 import dev.reparo.format.ncnn.NcnnParam;
 import dev.reparo.format.ncnn.NcnnWriter;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Post-training int8 calibration of a converted model on ncnn, in the two passes of ncnn's and
  * TensorRT's entropy calibrators: pass 1 runs the FP32 model on every calibration image (with the
- * {@link Detector}'s own pre-processing) and records the largest |x| of each quantizable layer's
+ * {@link dev.reparo.detect.DetectionTask}'s pre-processing) and records the largest |x| of each quantizable layer's
  * input blob; pass 2 runs them again and fills a 2048-bin histogram per blob over that range.
  * Memory is bounded by the histograms: no activation outlives its image. The thresholds then come
  * from {@link Thresholds} (KL, ACIQ, min-max, percentile) or, for EQ, from a per-layer search:
@@ -139,11 +140,11 @@ public final class NcnnCalibrator {
     }
     int workers = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
     NcnnOptions one = NcnnOptions.builder().threads(1).build();
-    DetectorOptions detOpts = options.detector().toBuilder().backend(DetectorOptions.Backend.NCNN).threads(1).build();
-    try (NcnnModel net = NcnnModel.load(fp32.file(Artefact.NCNN_PARAM), fp32.file(Artefact.NCNN_BIN), one);
-        Detector detector = Detector.open(fp32.dir(), detOpts)) {
+    // Detection's own pre-processing, without a second copy of the model to run it.
+    ImagePreprocessing pre = DetectionTask.forModel(fp32, options.detector()).preprocessing();
+    try (NcnnModel net = NcnnModel.load(fp32.file(Artefact.NCNN_PARAM), fp32.file(Artefact.NCNN_BIN), one)) {
       checkNames(net, layers, fp32);
-      Run run = new Run(net, detector, layers, images, Math.max(1, workers), options.progress());
+      Run run = new Run(net, pre, layers, images, Math.max(1, workers), options.progress());
       run.firstPass();
       if (run.good.isEmpty()) {
         throw new InvalidInputException("none of the " + images.size() + " calibration images could be decoded; first"
@@ -221,7 +222,7 @@ public final class NcnnCalibrator {
   /** One calibration's state; its passes fan images out to workers. */
   private static final class Run {
     final NcnnModel net;
-    final Detector detector;
+    final ImagePreprocessing pre;
     final List<QuantizableLayer> layers;
     final List<Path> images;
     final int workers;
@@ -234,10 +235,10 @@ public final class NcnnCalibrator {
     long[] counts;
     ActivationHistogram[] histograms;
 
-    Run(NcnnModel net, Detector detector, List<QuantizableLayer> layers, List<Path> images, int workers,
+    Run(NcnnModel net, ImagePreprocessing pre, List<QuantizableLayer> layers, List<Path> images, int workers,
         Progress progress) {
       this.net = net;
-      this.detector = detector;
+      this.pre = pre;
       this.layers = layers;
       this.images = images;
       this.workers = workers;
@@ -276,7 +277,7 @@ public final class NcnnCalibrator {
               int image = indices.get(k);
               Tensor input = null;
               try {
-                input = detector.preprocess(decode(images.get(image)));
+                input = pre.apply(decode(images.get(image)), NcnnLetterbox::letterbox);
               } catch (IOException | ReparoException e) {
                 if (failures == null) {
                   throw new ReparoException(images.get(image) + ": " + e.getMessage(), e);

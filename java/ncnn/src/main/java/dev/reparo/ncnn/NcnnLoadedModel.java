@@ -5,9 +5,9 @@ import static dev.reparo.ncnn.global.ncnn.ncnn_mat_destroy;
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
+import dev.reparo.backend.ImagePlacement;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import dev.reparo.ncnn.bridge.ncnn_mat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -69,16 +69,15 @@ final class NcnnLoadedModel implements LoadedModel {
   }
 
   @Override
-  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    Tensor chw = Ncnn.letterbox(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
-        meta.pixelMean(), meta.pixelNorm());
-    return chw.reshape(1, chw.dim(0), chw.dim(1), chw.dim(2));
+  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    return NcnnLetterbox.letterbox(bgr, width, height, stride, input);
   }
 
   @Override
-  public List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    ncnn_mat mat = Ncnn.letterboxMat(bgr, PixelFormat.BGR, meta.rgb(), width, height, stride, box, meta.letterboxFill(),
-        meta.pixelMean(), meta.pixelNorm());
+  public List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    ImagePlacement box = input.placement();
+    ncnn_mat mat = Ncnn.letterboxMat(bgr, PixelFormat.BGR, input.rgb(), width, height, stride, box, input.fill(),
+        input.mean(), input.norm());
     try (NcnnSession session = net.newSession()) {
       session.input(model.inputName(), mat, new int[] {3, box.inputHeight(), box.inputWidth()});
       List<Tensor> outputs = new ArrayList<>(model.outputNames().size());

@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
+import dev.reparo.detect.ImagePreprocessing;
 import dev.reparo.detect.Letterbox;
 import dev.reparo.detect.ModelMetadata;
 import dev.reparo.format.npy.Npy;
@@ -48,7 +51,7 @@ class DetectorOnNcnnTest {
   void convertedModelMatchesPyTorchOutputs(@TempDir Path cache) throws Exception {
     DeployedModel deployed = new ConversionCache(cache).deploy(FIXTURE.resolve("model.onnx"));
     DetectorOptions opts = options().threads(1).build();
-    try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
+    try (LoadedModel m = Backends.find(BackendKind.NCNN).load(deployed, opts.loadOptions())) {
       List<Tensor> got = m.run(Npy.read(FIXTURE.resolve("input.npy")));
       List<Tensor> want = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -90,11 +93,39 @@ class DetectorOnNcnnTest {
     float conf = 0.25f;
     int compared = 0;
     try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(conf)
-            .backend(DetectorOptions.Backend.NCNN).build());
+            .backend(BackendKind.NCNN).build());
         OrtOracle oracle = new OrtOracle(demo)) {
       compared = oracle.assertSameDetections(d, 4, new DetectionMatching.Tolerance(0.99f, 1e-3f, conf), "demo");
     }
     assertTrue(compared >= 8, "the trained model finds objects in the generated scenes: " + compared);
+  }
+
+  /**
+   * One open detector, thresholds changed per call: a higher confidence gives exactly the
+   * detections of the lower one that score above it (greedy NMS never lets a lower score suppress
+   * a higher one), and a class filter gives only its class, the best detection among them.
+   */
+  @Test
+  void thresholdsChangePerCallWithoutReopening() {
+    Path demo = Path.of(System.getProperty("reparo.demo.model"));
+    try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).confThreshold(0.1f)
+        .backend(BackendKind.NCNN).build())) {
+      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(11);
+      int dropped = 0;
+      for (int i = 0; i < 3; i++) {
+        BufferedImage img = scenes.generate(i).image();
+        List<Detection> low = d.detect(img);
+        List<Detection> high = d.detect(img, d.options().params().withConf(0.6f));
+        assertEquals(low.stream().filter(x -> x.score() > 0.6f).toList(), high);
+        dropped += low.size() - high.size();
+        int cls = low.get(0).classId();
+        List<Detection> oneClass = d.detect(img, d.options().params().withClasses(cls));
+        assertTrue(oneClass.stream().allMatch(x -> x.classId() == cls), oneClass.toString());
+        assertEquals(low.get(0), oneClass.get(0));
+        assertEquals(low, d.detect(img), "the options' thresholds are unchanged by per-call ones");
+      }
+      assertTrue(dropped > 0, "conf 0.6 drops some detections that conf 0.1 keeps");
+    }
   }
 
   @Test
@@ -145,10 +176,10 @@ class DetectorOnNcnnTest {
     ModelMetadata meta = ModelMetadata.parse(deployed.metadata(), opts.metadataOverrides(), "fixture");
     byte[] bgr = new byte[500 * 300 * 3];
     new java.util.Random(3).nextBytes(bgr);
-    Letterbox box = Letterbox.fixed(500, 300, 320, 320);
-    try (LoadedModel m = Backends.find(DetectorOptions.Backend.NCNN).load(deployed, opts)) {
-      List<Tensor> viaTensor = m.run(m.preprocess(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box, meta));
-      List<Tensor> direct = m.runImage(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box, meta);
+    ImageInput box = new ImagePreprocessing(meta.withInputSize(320, 320)).input(Letterbox.fixed(500, 300, 320, 320));
+    try (LoadedModel m = Backends.find(BackendKind.NCNN).load(deployed, opts.loadOptions())) {
+      List<Tensor> viaTensor = m.run(m.preprocess(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box));
+      List<Tensor> direct = m.runImage(java.nio.ByteBuffer.wrap(bgr), 500, 300, 1500, box);
       for (int i = 0; i < viaTensor.size(); i++) {
         org.junit.jupiter.api.Assertions.assertArrayEquals(viaTensor.get(i).data(), direct.get(i).data(), 0f);
       }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -74,8 +75,8 @@ class MixedPrecisionSearchTest {
     double sum = 0;
     int n = 0;
     try (Detector det = Detector.open(fp32.dir(), opts);
-        LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(fp32, opts);
-        LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(model, opts)) {
+        LoadedModel a = Backends.find(BackendKind.NCNN).load(fp32, opts.loadOptions());
+        LoadedModel b = Backends.find(BackendKind.NCNN).load(model, opts.loadOptions())) {
       for (Path img : images) {
         Tensor in = det.preprocess(ImageLoader.read(img));
         List<Tensor> x = a.run(in);
@@ -199,8 +200,8 @@ class MixedPrecisionSearchTest {
     // Independent check: the written model against the converted FP32 model on ncnn.
     double sum = 0;
     try (Detector d = Detector.open(small.dir(), det);
-        LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(small, det);
-        LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(w.model(), det)) {
+        LoadedModel a = Backends.find(BackendKind.NCNN).load(small, det.loadOptions());
+        LoadedModel b = Backends.find(BackendKind.NCNN).load(w.model(), det.loadOptions())) {
       for (Path img : images) {
         Tensor in = d.preprocess(ImageLoader.read(img));
         sum += NcnnCalibratorTest.cosine(b.run(in).get(0).data(), a.run(in).get(0).data());

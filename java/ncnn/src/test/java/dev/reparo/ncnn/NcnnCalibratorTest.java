@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtSession;
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -97,8 +98,8 @@ class NcnnCalibratorTest {
     double worstOrt = 1;
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (Detector det = Detector.open(fp32.dir(), opts);
-        LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(fp32, opts);
-        LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(int8, opts);
+        LoadedModel a = Backends.find(BackendKind.NCNN).load(fp32, opts.loadOptions());
+        LoadedModel b = Backends.find(BackendKind.NCNN).load(int8, opts.loadOptions());
         OrtSession fp = env.createSession(fp32.file(Artefact.ONNX).toString(), new OrtSession.SessionOptions());
         OrtSession qdq = env.createSession(int8.file(Artefact.ONNX_QDQ).toString(), new OrtSession.SessionOptions())) {
       for (Path img : list(heldOut)) {
@@ -151,8 +152,8 @@ class NcnnCalibratorTest {
     }
     DetectorOptions opts = RepvggStack.options();
     try (Detector det = Detector.open(fp32.dir(), opts);
-        LoadedModel a = Backends.find(DetectorOptions.Backend.NCNN).load(fp32, opts);
-        LoadedModel b = Backends.find(DetectorOptions.Backend.NCNN).load(w.model(), opts)) {
+        LoadedModel a = Backends.find(BackendKind.NCNN).load(fp32, opts.loadOptions());
+        LoadedModel b = Backends.find(BackendKind.NCNN).load(w.model(), opts.loadOptions())) {
       Tensor in = det.preprocess(ImageLoader.read(list(heldOut).get(0)));
       double c = cosine(a.run(in).get(0).data(), b.run(in).get(0).data());
       System.out.printf("repvgg_stack int8 (minmax, grouped layers FP32): output cosine %.5f%n", c);

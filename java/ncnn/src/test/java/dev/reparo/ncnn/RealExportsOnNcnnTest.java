@@ -3,6 +3,7 @@ package dev.reparo.ncnn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reparo.backend.BackendKind;
 import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
@@ -37,7 +38,7 @@ class RealExportsOnNcnnTest {
     float conf = 0.25f;
     int matched = 0;
     try (Detector d = Detector.open(model, DetectorOptions.builder().threads(1).confThreshold(conf)
-            .backend(DetectorOptions.Backend.NCNN).build());
+            .backend(BackendKind.NCNN).build());
         OrtOracle oracle = new OrtOracle(model)) {
       assertEquals(head, d.head().kind().cliName(), d.headReason());
       assertEquals(SHAPES, d.metadata().names());

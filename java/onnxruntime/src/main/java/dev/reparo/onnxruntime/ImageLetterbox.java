@@ -2,9 +2,8 @@ package dev.reparo.onnxruntime;
 
 import ai.onnxruntime.OrtEnvironment;
 import dev.reparo.Tensor;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.backend.NativeLetterbox;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import java.nio.ByteBuffer;
 
 /**
@@ -26,12 +25,12 @@ public final class ImageLetterbox implements AutoCloseable {
   }
 
   /** As {@link dev.reparo.backend.LoadedModel#preprocess}: a normalised {@code [1, 3, H, W]} input. */
-  public Tensor apply(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
+  public Tensor apply(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
     if (graph == null) {
-      return NativeLetterbox.find().orElseThrow().apply(bgr, width, height, stride, box, meta);
+      return NativeLetterbox.find().orElseThrow().apply(bgr, width, height, stride, input);
     }
-    return graph.apply(bgr, width, height, stride, box, meta.rgb(), meta.letterboxFill(), meta.pixelMean(),
-        meta.pixelNorm());
+    return graph.apply(bgr, width, height, stride, input.placement(), input.rgb(), input.fill(), input.mean(),
+        input.norm());
   }
 
   @Override

@@ -7,9 +7,10 @@ import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.Backend;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.detect.DetectorOptions;
 import java.nio.file.Path;
 
 /**
@@ -20,8 +21,8 @@ import java.nio.file.Path;
  */
 public final class OnnxRuntimeBackend implements Backend {
   @Override
-  public DetectorOptions.Backend kind() {
-    return DetectorOptions.Backend.ONNXRUNTIME;
+  public BackendKind kind() {
+    return BackendKind.ONNXRUNTIME;
   }
 
   @Override
@@ -46,7 +47,7 @@ public final class OnnxRuntimeBackend implements Backend {
   }
 
   @Override
-  public LoadedModel load(DeployedModel model, DetectorOptions options) {
+  public LoadedModel load(DeployedModel model, LoadOptions options) {
     Path onnx = model.has(Artefact.ONNX_QDQ) ? model.file(Artefact.ONNX_QDQ) : model.file(Artefact.ONNX);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions so = SessionSettings.from(options).toSessionOptions()) {

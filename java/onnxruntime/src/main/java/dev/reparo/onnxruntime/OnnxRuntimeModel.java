@@ -10,9 +10,8 @@ import dev.reparo.InvalidInputException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -107,11 +106,11 @@ final class OnnxRuntimeModel implements LoadedModel {
   }
 
   @Override
-  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
+  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
     if (closed.get()) {
       throw new IllegalStateException("model is closed");
     }
-    return letterbox.apply(bgr, width, height, stride, box, meta);
+    return letterbox.apply(bgr, width, height, stride, input);
   }
 
   @Override

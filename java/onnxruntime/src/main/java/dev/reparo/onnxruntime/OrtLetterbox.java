@@ -8,7 +8,7 @@ import ai.onnxruntime.OrtSession;
 import dev.reparo.InvalidInputException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
-import dev.reparo.detect.Letterbox;
+import dev.reparo.backend.ImagePlacement;
 import dev.reparo.graph.DataType;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.LongTensor;
@@ -174,9 +174,9 @@ public final class OrtLetterbox implements AutoCloseable {
    * Letterboxes interleaved 8-bit BGR rows ({@code stride} bytes apart, read from the buffer's
    * position; a direct buffer is read in place) into a float tensor [1, 3, inputH, inputW]:
    * {@code (level − mean[c]) · norm[c]} per output channel {@code c}, in 8-bit level units (see
-   * {@link dev.reparo.detect.ModelMetadata#pixelMean()} and {@code pixelNorm()}).
+   * {@link dev.reparo.backend.ImageInput}).
    */
-  public Tensor apply(ByteBuffer bgr, int width, int height, int stride, Letterbox box, boolean rgb, float fill,
+  public Tensor apply(ByteBuffer bgr, int width, int height, int stride, ImagePlacement box, boolean rgb, float fill,
       float[] mean, float[] norm) {
     if (mean.length != 3 || norm.length != 3) {
       throw new InvalidInputException("mean and norm need 3 values each, got " + mean.length + " and " + norm.length);

@@ -2,10 +2,10 @@ package dev.reparo.onnxruntime;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.reparo.detect.DetectorOptions;
+import dev.reparo.backend.LoadOptions;
 
 /**
- * How {@link DetectorOptions} map onto an ONNX Runtime session: {@code threads} becomes the
+ * How {@link LoadOptions} map onto an ONNX Runtime session: {@code threads} becomes the
  * intra-op pool size (0 keeps ONNX Runtime's default, one thread per physical core); a single
  * image per call leaves nothing for inter-op parallelism, so operators run sequentially on one
  * inter-op thread; every graph optimisation is on. {@code fp16} has no CPU equivalent and is
@@ -16,7 +16,7 @@ import dev.reparo.detect.DetectorOptions;
 record SessionSettings(int intraOpThreads, int interOpThreads, boolean sequential,
     OrtSession.SessionOptions.OptLevel optimization) {
 
-  static SessionSettings from(DetectorOptions options) {
+  static SessionSettings from(LoadOptions options) {
     return new SessionSettings(options.threads(), 1, true, OrtSession.SessionOptions.OptLevel.ALL_OPT);
   }
 

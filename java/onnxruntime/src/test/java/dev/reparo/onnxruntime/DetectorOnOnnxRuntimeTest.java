@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.detect.DetectionMatching;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
@@ -54,10 +55,10 @@ class DetectorOnOnnxRuntimeTest {
     BufferedImage img = scene(640, 480);
     Tensor viaOrt;
     Tensor viaNcnn;
-    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.ONNXRUNTIME).build())) {
+    try (Detector d = Detector.open(model, options().backend(BackendKind.ONNXRUNTIME).build())) {
       viaOrt = d.preprocess(img);
     }
-    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.NCNN).build())) {
+    try (Detector d = Detector.open(model, options().backend(BackendKind.NCNN).build())) {
       viaNcnn = d.preprocess(img);
     }
     assertArrayEquals(viaNcnn.shape(), viaOrt.shape());
@@ -77,9 +78,9 @@ class DetectorOnOnnxRuntimeTest {
     dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(5);
     int matched = 0;
     try (Detector ncnn = Detector.open(model, DetectorOptions.builder().threads(1).confThreshold(conf)
-            .backend(DetectorOptions.Backend.NCNN).build());
+            .backend(BackendKind.NCNN).build());
         Detector ort = Detector.open(model, DetectorOptions.builder().threads(1).confThreshold(conf)
-            .backend(DetectorOptions.Backend.ONNXRUNTIME).build())) {
+            .backend(BackendKind.ONNXRUNTIME).build())) {
       assertTrue(ort.backendDescription().startsWith("onnxruntime "), ort.backendDescription());
       for (int i = 0; i < 4; i++) {
         BufferedImage img = scenes.generate(i).image();
@@ -97,7 +98,7 @@ class DetectorOnOnnxRuntimeTest {
     Path model = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw").resolve("model.onnx");
     Path choices = dev.reparo.convert.ConversionCache.standard().root().resolve("auto-backend");
     String first;
-    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.AUTO).build())) {
+    try (Detector d = Detector.open(model, options().backend(BackendKind.AUTO).build())) {
       first = d.backendDescription();
       assertTrue(d.backendReason().contains("was fastest") || d.backendReason().contains("cached choice"),
           d.backendReason());
@@ -105,7 +106,7 @@ class DetectorOnOnnxRuntimeTest {
       assertFalse(d.detect(scene(320, 240)).isEmpty());
     }
     assertTrue(java.nio.file.Files.list(choices).anyMatch(p -> p.toString().endsWith(".json")));
-    try (Detector d = Detector.open(model, options().backend(DetectorOptions.Backend.AUTO).build())) {
+    try (Detector d = Detector.open(model, options().backend(BackendKind.AUTO).build())) {
       assertTrue(d.backendReason().startsWith("AUTO: cached choice"), d.backendReason());
       assertEquals(first, d.backendDescription());
     }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.LoadedModel;
@@ -55,8 +56,8 @@ class FusedFixturesOnOnnxRuntimeTest {
     double atol = info.path("tolerance").path("atol").asDouble();
     double rtol = info.path("tolerance").path("rtol").asDouble();
     DeployedModel deployed = new ConversionCache(cache).deploy(dir.resolve("model.onnx"));
-    DetectorOptions opts = DetectorOptions.builder().backend(DetectorOptions.Backend.ONNXRUNTIME).threads(1).build();
-    try (LoadedModel m = Backends.find(DetectorOptions.Backend.ONNXRUNTIME).load(deployed, opts)) {
+    DetectorOptions opts = DetectorOptions.builder().backend(BackendKind.ONNXRUNTIME).threads(1).build();
+    try (LoadedModel m = Backends.find(BackendKind.ONNXRUNTIME).load(deployed, opts.loadOptions())) {
       List<Tensor> got = m.run(Npy.read(dir.resolve("input.npy")));
       JsonNode outs = info.path("outputs");
       assertEquals(outs.size(), got.size(), "output count");
@@ -91,7 +92,7 @@ class FusedFixturesOnOnnxRuntimeTest {
   void wrongInputShapeIsRejectedNamingTheInput() throws Exception {
     Path dir = FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw");
     DeployedModel deployed = new ConversionCache(cache).deploy(dir.resolve("model.onnx"));
-    try (LoadedModel m = new OnnxRuntimeBackend().load(deployed, DetectorOptions.defaults())) {
+    try (LoadedModel m = new OnnxRuntimeBackend().load(deployed, dev.reparo.backend.LoadOptions.defaults())) {
       InvalidInputException e = assertThrows(InvalidInputException.class, () -> m.run(Tensor.zeros(1, 3, 64, 64)));
       assertTrue(e.getMessage().contains("'images'") && e.getMessage().contains("[1, 3, 320, 320]"), e.getMessage());
       m.close();
@@ -101,7 +102,7 @@ class FusedFixturesOnOnnxRuntimeTest {
 
   @Test
   void backendIsFoundByServiceLoaderAndDescribesItsVersion() {
-    var b = Backends.find(DetectorOptions.Backend.ONNXRUNTIME);
+    var b = Backends.find(BackendKind.ONNXRUNTIME);
     assertTrue(b instanceof OnnxRuntimeBackend);
     assertTrue(b.isAvailable(), b.unavailableReason());
     assertTrue(b.describe().matches("onnxruntime \\d+\\.\\d+\\.\\d+.*"), b.describe());

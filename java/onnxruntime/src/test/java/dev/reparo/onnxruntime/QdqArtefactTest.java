@@ -8,9 +8,9 @@ import dev.reparo.ModelFormatException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ModelConverter;
-import dev.reparo.detect.DetectorOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -42,7 +42,7 @@ class QdqArtefactTest {
     DeployedModel withQdq = copy(fp32, int8Dir, files);
 
     OnnxRuntimeBackend backend = new OnnxRuntimeBackend();
-    DetectorOptions options = DetectorOptions.builder().threads(1).build();
+    LoadOptions options = LoadOptions.defaults().withThreads(1);
     assertThrows(ModelFormatException.class, () -> backend.load(onlyFp32, options), "the FP32 file is garbage");
 
     float[] x = new float[3 * 320 * 320];

@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The detectors of this JVM (an executor, or the driver in local mode): one per
- * {@link DetectorSettings}, opened on first use and shared by every task, since {@link Detector}
+ * {@link DetectorSettings#forLoading()} (thresholds are passed per call), opened on first use and shared by every task, since {@link Detector}
  * is thread-safe. They are closed at JVM shutdown, but only once no detection is in flight (a
  * detection still running then keeps its detector open; the process exit frees it). Thread-safe.
  */
@@ -36,8 +36,8 @@ final class ExecutorDetectors {
       if (closing) {
         throw new IllegalStateException("the JVM is shutting down; detectors are closed");
       }
-      Detector d = OPEN.computeIfAbsent(settings, ExecutorDetectors::open);
-      return d.detect(image);
+      Detector d = OPEN.computeIfAbsent(settings.forLoading(), ExecutorDetectors::open);
+      return d.detect(image, settings.params());
     } finally {
       IN_FLIGHT.readLock().unlock();
     }

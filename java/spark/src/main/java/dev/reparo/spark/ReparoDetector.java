@@ -3,6 +3,7 @@ package dev.reparo.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.InvalidInputException;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.detect.DetectorOptions;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -175,9 +176,9 @@ public final class ReparoDetector extends Transformer implements DefaultParamsWr
     return b.build();
   }
 
-  private static DetectorOptions.Backend backendKind(String name) {
+  private static BackendKind backendKind(String name) {
     try {
-      return DetectorOptions.Backend.valueOf(name.toUpperCase(Locale.ROOT));
+      return BackendKind.valueOf(name.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException("backend must be ncnn, onnxruntime, tensorrt or auto, got '" + name + "'");
     }

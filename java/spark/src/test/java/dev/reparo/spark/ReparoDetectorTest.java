@@ -96,6 +96,51 @@ class ReparoDetectorTest {
     assertTrue(checked > 0, "some detections compared");
   }
 
+  /** Detections per path, as (score, class_id) pairs in rank order. */
+  static Map<String, List<List<Object>>> scores(Dataset<Row> out) {
+    Map<String, List<List<Object>>> byPath = new TreeMap<>();
+    for (Row r : out.collectAsList()) {
+      if (!r.isNullAt(r.fieldIndex("detections"))) {
+        List<List<Object>> dets = new ArrayList<>();
+        for (Row d : r.<Row>getList(r.fieldIndex("detections"))) {
+          dets.add(List.of(d.getAs("score"), d.getAs("class_id")));
+        }
+        byPath.put(r.getAs("path"), dets);
+      }
+    }
+    return byPath;
+  }
+
+  @Test
+  void otherThresholdsReuseTheOpenDetector() {
+    Map<String, List<List<Object>>> loose = scores(detector().setErrorCol("why").transform(images));
+    int open = ExecutorDetectors.openCount();
+    Map<String, List<List<Object>>> strict = scores(detector().setConfThreshold(0.95).setErrorCol("why")
+        .transform(images));
+    assertEquals(open, ExecutorDetectors.openCount(), "a new confidence threshold opens no new detector");
+    assertEquals(loose.keySet(), strict.keySet());
+    int dropped = 0;
+    for (String path : loose.keySet()) {
+      List<List<Object>> kept = loose.get(path).stream().filter(d -> ((Number) d.get(0)).doubleValue() > 0.95).toList();
+      assertEquals(kept, strict.get(path), path);
+      dropped += loose.get(path).size() - kept.size();
+    }
+    assertTrue(dropped > 0, "conf 0.95 drops some of conf 0.9's detections");
+  }
+
+  @Test
+  void settingsThatDifferInThresholdsOnlyShareTheirLoadingKey() {
+    DetectorSettings a = DetectorSettings.of(ModelSource.shared(SparkFixtures.MODEL.toString()), SparkFixtures.options());
+    DetectorSettings b = DetectorSettings.of(ModelSource.shared(SparkFixtures.MODEL.toString()),
+        SparkFixtures.options().toBuilder().confThreshold(0.5f).classes(1).build());
+    assertEquals(a.forLoading(), b.forLoading());
+    assertEquals(0.5f, b.params().conf());
+    assertEquals(List.of(1), java.util.Arrays.stream(b.params().classes()).boxed().toList());
+    DetectorSettings other = DetectorSettings.of(ModelSource.shared(SparkFixtures.MODEL.toString()),
+        SparkFixtures.options().toBuilder().inputSize(640).build());
+    assertTrue(!a.forLoading().equals(other.forLoading()), "a new input size is a new detector");
+  }
+
   @Test
   void transformerComposesInAPipelineThatIsSavedAndLoaded() throws Exception {
     SQLTransformer perImage = new SQLTransformer().setStatement(

@@ -1,6 +1,7 @@
 package dev.reparo.spark;
 
 import dev.reparo.Progress;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.data.SyntheticDataset;
 import dev.reparo.detect.DetectorOptions;
 import java.io.IOException;
@@ -25,7 +26,7 @@ final class SparkFixtures {
 
   /** The fixture has random weights; at 0.9 it finds something in most images, not in all. */
   static DetectorOptions options() {
-    return DetectorOptions.builder().backend(DetectorOptions.Backend.ONNXRUNTIME).threads(1).confThreshold(0.9f)
+    return DetectorOptions.builder().backend(BackendKind.ONNXRUNTIME).threads(1).confThreshold(0.9f)
         .maxDetections(50)
         .metadata("names", "[\"circle\",\"square\",\"triangle\",\"ring\",\"cross\",\"star\"]")
         .metadata("strides", "[8,16,32]")

@@ -1,5 +1,6 @@
 package dev.reparo.spark;
 
+import dev.reparo.backend.BackendKind;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.image.ImageLoader;
@@ -23,7 +24,7 @@ public final class SparkOverheadBenchmark {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     DetectorOptions options = SparkFixtures.options().toBuilder()
-        .backend(DetectorOptions.Backend.valueOf(args[1].toUpperCase(java.util.Locale.ROOT))).build();
+        .backend(BackendKind.valueOf(args[1].toUpperCase(java.util.Locale.ROOT))).build();
     int rounds = Integer.parseInt(args[2]);
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {

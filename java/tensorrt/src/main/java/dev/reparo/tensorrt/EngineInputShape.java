@@ -11,8 +11,8 @@ import java.util.Arrays;
 /**
  * The one input shape a TensorRT engine is built and run for. A model may record dynamic input
  * dimensions (-1, from symbolic ONNX dims); TensorRT then needs an optimization profile, so this
- * fixes them from what the model says (batch 1, height and width from its {@code input_size}
- * metadata, the size the letterbox produces) and {@link EngineBuilder} makes a profile whose
+ * fixes them: batch 1, height and width from the load options' input size when given (the size the
+ * letterbox then produces), else from the model's {@code input_size} metadata and {@link EngineBuilder} makes a profile whose
  * minimum, optimum and maximum are that shape. Where the model does not say, it refuses before
  * any build, naming the input. Stateless and thread-safe.
  */
@@ -21,8 +21,18 @@ final class EngineInputShape {
 
   private EngineInputShape() {}
 
-  /** The model's input shape with every dynamic dimension fixed; throws naming the input if it cannot. */
+  /** {@link #of(DeployedModel, int)} without an input size of the caller's. */
   static long[] of(DeployedModel model) {
+    return of(model, 0);
+  }
+
+  /**
+   * The model's input shape with every dynamic dimension fixed; throws naming the input if it cannot.
+   *
+   * @param inputSize square side for dynamic height and width ({@code LoadOptions.inputSize()}); 0 to
+   *     read the model's metadata
+   */
+  static long[] of(DeployedModel model, int inputSize) {
     long[] declared = model.inputShape();
     if (Arrays.stream(declared).allMatch(d -> d > 0)) {
       return declared.clone();
@@ -37,7 +47,10 @@ final class EngineInputShape {
     }
     long[] fixed = declared.clone();
     fixed[0] = declared[0] > 0 ? declared[0] : 1;
-    if (declared[2] <= 0 || declared[3] <= 0) {
+    if ((declared[2] <= 0 || declared[3] <= 0) && inputSize > 0) {
+      fixed[2] = declared[2] > 0 ? declared[2] : inputSize;
+      fixed[3] = declared[3] > 0 ? declared[3] : inputSize;
+    } else if (declared[2] <= 0 || declared[3] <= 0) {
       if (!model.metadata().containsKey(ModelMetadata.INPUT_SIZE)) {
         throw new ModelFormatException(what + " and its metadata has no '" + ModelMetadata.INPUT_SIZE
             + "' to fix height and width from; export it with a fixed size or add the metadata");

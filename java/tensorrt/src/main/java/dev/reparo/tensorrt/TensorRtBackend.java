@@ -2,10 +2,11 @@ package dev.reparo.tensorrt;
 
 import dev.reparo.ReparoException;
 import dev.reparo.backend.Backend;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
-import dev.reparo.detect.DetectorOptions;
 import dev.reparo.io.Digests;
 import java.nio.file.Path;
 
@@ -17,8 +18,8 @@ import java.nio.file.Path;
  */
 public final class TensorRtBackend implements Backend {
   @Override
-  public DetectorOptions.Backend kind() {
-    return DetectorOptions.Backend.TENSORRT;
+  public BackendKind kind() {
+    return BackendKind.TENSORRT;
   }
 
   @Override
@@ -56,13 +57,13 @@ public final class TensorRtBackend implements Backend {
   }
 
   @Override
-  public LoadedModel load(DeployedModel model, DetectorOptions options) {
+  public LoadedModel load(DeployedModel model, LoadOptions options) {
     TensorRtRuntime.Status status = TensorRtRuntime.status();
     if (!status.available()) {
       throw new ReparoException("backend TENSORRT cannot run here: " + status.reason());
     }
     TensorRtPrecision precision = TensorRtPrecision.of(options, model);
-    long[] shape = EngineInputShape.of(model); // refuses an unfixable dynamic input before any work
+    long[] shape = EngineInputShape.of(model, options.inputSize()); // refuses an unfixable dynamic input before any work
     Path onnx = model.file(precision.artefact());
     byte[] artefact = EngineBuilder.read(onnx);
     EngineCacheKey key = key(artefact, shape, precision, status);

@@ -5,9 +5,8 @@ import dev.reparo.ModelFormatException;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.ImageInput;
 import dev.reparo.backend.LoadedModel;
-import dev.reparo.detect.Letterbox;
-import dev.reparo.detect.ModelMetadata;
 import dev.reparo.onnxruntime.ImageLetterbox;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -214,8 +213,8 @@ final class TensorRtModel implements LoadedModel {
   }
 
   @Override
-  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, Letterbox box, ModelMetadata meta) {
-    return letterbox.apply(bgr, width, height, stride, box, meta);
+  public Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    return letterbox.apply(bgr, width, height, stride, input);
   }
 
   @Override

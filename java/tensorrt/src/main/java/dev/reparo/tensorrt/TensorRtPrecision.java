@@ -2,7 +2,7 @@ package dev.reparo.tensorrt;
 
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
-import dev.reparo.detect.DetectorOptions;
+import dev.reparo.backend.LoadOptions;
 
 /**
  * The arithmetic a TensorRT engine is built for. TensorRT 11 networks are strongly typed: the
@@ -27,7 +27,7 @@ public enum TensorRtPrecision {
    * The precision for these options and this model: {@code fp16} asks for FP16; otherwise a model
    * that carries a Q/DQ ONNX runs in INT8, any other in FP32.
    */
-  public static TensorRtPrecision of(DetectorOptions options, DeployedModel model) {
+  public static TensorRtPrecision of(LoadOptions options, DeployedModel model) {
     if (options.fp16()) {
       return FP16;
     }

@@ -87,6 +87,17 @@ class EngineInputsTest {
   }
 
   @Test
+  void theLoadOptionsInputSizeFixesDynamicHeightAndWidth() {
+    Map<String, String> meta = Map.of(ModelMetadata.INPUT_SIZE, "[384, 640]");
+    assertArrayEquals(new long[] {1, 3, 512, 512}, EngineInputShape.of(withInput(new long[] {-1, 3, -1, -1}, meta), 512),
+        "the size the detector letterboxes to wins over the metadata");
+    assertArrayEquals(new long[] {1, 3, 320, 320}, EngineInputShape.of(withInput(new long[] {1, 3, -1, -1}, Map.of()),
+        320), "no metadata needed");
+    assertArrayEquals(new long[] {1, 3, 320, 256}, EngineInputShape.of(withInput(new long[] {1, 3, 320, 256},
+        Map.of()), 640), "a fixed input stays as it is");
+  }
+
+  @Test
   void anInputThatCannotBeFixedIsRefusedBeforeAnyBuildNamingIt() {
     ModelFormatException noSize = assertThrows(ModelFormatException.class,
         () -> EngineInputShape.of(withInput(new long[] {1, 3, -1, -1}, Map.of())));

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.convert.ConversionCache;
-import dev.reparo.detect.DetectorOptions;
 import dev.reparo.format.npy.Npy;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,7 +21,7 @@ class Int8FixtureTest {
     DeployedModel fp32 = new ConversionCache(dir.resolve("cache")).deploy(CastToFloat16Test.FIXTURE.resolve("model.onnx"));
     Tensor x = Npy.read(CastToFloat16Test.FIXTURE.resolve("input.npy"));
     DeployedModel int8 = Int8Fixture.write(fp32, x, dir.resolve("int8"));
-    assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(DetectorOptions.defaults(), int8));
+    assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(LoadOptions.defaults(), int8));
     Map<String, float[]> want = CastToFloat16Test.run(EngineBuilder.read(fp32.file(Artefact.ONNX)), "images", x.data(), 1, 3,
         320, 320);
     Map<String, float[]> got = CastToFloat16Test.run(EngineBuilder.read(int8.file(Artefact.ONNX_QDQ)), "images", x.data(), 1,

@@ -9,11 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reparo.ReparoException;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.AutoBackendSelector;
+import dev.reparo.backend.BackendKind;
 import dev.reparo.backend.Backends;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
-import dev.reparo.detect.DetectorOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -40,15 +41,15 @@ class TensorRtBackendTest {
   @Test
   void withoutAGpuTheBackendSaysWhatIsMissing() throws Exception {
     TensorRtBackend b = (TensorRtBackend) Backends.all().stream()
-        .filter(x -> x.kind() == DetectorOptions.Backend.TENSORRT).findFirst().orElseThrow();
+        .filter(x -> x.kind() == BackendKind.TENSORRT).findFirst().orElseThrow();
     Assumptions.assumeFalse(b.isAvailable(), "TensorRT is available here; the no-GPU path is not reachable");
     String reason = b.unavailableReason();
     System.out.println("TensorRT unavailable: " + reason);
     assertTrue(reason.matches("(?s).*(NVIDIA|CUDA|TensorRT).*"), reason);
     assertEquals("tensorrt (unavailable)", b.describe());
-    ReparoException e = assertThrows(ReparoException.class, () -> b.load(deployed(), DetectorOptions.defaults()));
+    ReparoException e = assertThrows(ReparoException.class, () -> b.load(deployed(), LoadOptions.defaults()));
     assertTrue(e.getMessage().contains(reason), e.getMessage());
-    ReparoException f = assertThrows(ReparoException.class, () -> Backends.find(DetectorOptions.Backend.TENSORRT));
+    ReparoException f = assertThrows(ReparoException.class, () -> Backends.find(BackendKind.TENSORRT));
     assertTrue(f.getMessage().contains("cannot run here") && f.getMessage().contains(reason), f.getMessage());
   }
 
@@ -56,9 +57,9 @@ class TensorRtBackendTest {
   void autoPassesOverAnUnavailableTensorRtAndSaysWhy(@TempDir Path choices) throws Exception {
     Assumptions.assumeFalse(new TensorRtBackend().isAvailable(), "TensorRT is available here");
     AutoBackendSelector.Selection s = AutoBackendSelector.standard(choices).select(deployed(),
-        DetectorOptions.builder().threads(1).build());
+        LoadOptions.defaults().withThreads(1));
     try (LoadedModel m = s.loaded()) {
-      assertSame(DetectorOptions.Backend.ONNXRUNTIME, s.backend().kind());
+      assertSame(BackendKind.ONNXRUNTIME, s.backend().kind());
       assertTrue(s.reason().contains("tensorrt: " + new TensorRtBackend().unavailableReason()), s.reason());
     }
   }
@@ -109,14 +110,14 @@ class TensorRtBackendTest {
   @Test
   void precisionFollowsOptionsAndArtefacts() throws Exception {
     DeployedModel plain = deployed();
-    assertEquals(TensorRtPrecision.FP32, TensorRtPrecision.of(DetectorOptions.defaults(), plain));
-    assertEquals(TensorRtPrecision.FP16, TensorRtPrecision.of(DetectorOptions.builder().fp16(true).build(), plain));
+    assertEquals(TensorRtPrecision.FP32, TensorRtPrecision.of(LoadOptions.defaults(), plain));
+    assertEquals(TensorRtPrecision.FP16, TensorRtPrecision.of(new LoadOptions(0, true, 0), plain));
     Map<String, String> files = new HashMap<>(plain.files());
     files.put(Artefact.ONNX_QDQ.key(), "model.qdq.onnx");
     DeployedModel quantized = new DeployedModel(plain.dir(), plain.sourceFile(), plain.sourceSha256(),
         plain.inputName(), plain.inputShape(), plain.outputNames(), plain.outputShapes(), files, plain.sha256(), false,
         plain.metadata());
-    assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(DetectorOptions.defaults(), quantized));
+    assertEquals(TensorRtPrecision.INT8, TensorRtPrecision.of(LoadOptions.defaults(), quantized));
     assertEquals(Artefact.ONNX_QDQ, TensorRtPrecision.INT8.artefact());
     assertEquals(Artefact.ONNX, TensorRtPrecision.FP16.artefact());
     assertEquals(Artefact.ONNX, TensorRtPrecision.FP32.artefact());

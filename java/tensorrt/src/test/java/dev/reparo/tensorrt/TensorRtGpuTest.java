@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.backend.LoadOptions;
 import dev.reparo.backend.LoadedModel;
 import dev.reparo.convert.ConversionCache;
-import dev.reparo.detect.DetectorOptions;
 import dev.reparo.format.npy.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,7 +97,7 @@ class TensorRtGpuTest {
   @Test
   @Order(1)
   void fp32EngineMatchesPyTorch() throws Exception {
-    try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.defaults())) {
+    try (LoadedModel m = BACKEND.load(fp32, LoadOptions.defaults())) {
       // TF32 convolutions on Ampere and later: about 1e-3 relative.
       assertClose(pytorch(), m.run(input), 2e-3f, "FP32");
     }
@@ -106,7 +106,7 @@ class TensorRtGpuTest {
   @Test
   @Order(2)
   void fp16EngineMatchesPyTorchWithinHalfPrecision() throws Exception {
-    try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.builder().fp16(true).build())) {
+    try (LoadedModel m = BACKEND.load(fp32, new LoadOptions(0, true, 0))) {
       // The FP16 rewrite on ONNX Runtime's CPU provider: 0.6% (CastToFloat16Test); TensorRT's half
       // kernels accumulate in float32 or half, so allow 2%.
       assertClose(pytorch(), m.run(input), 2e-2f, "FP16");
@@ -119,7 +119,7 @@ class TensorRtGpuTest {
     DeployedModel int8 = Int8Fixture.write(fp32, input, dir.resolve("int8"));
     Map<String, float[]> want = CastToFloat16Test.run(EngineBuilder.read(int8.file(Artefact.ONNX_QDQ)), int8.inputName(),
         input.data(), 1, 3, 320, 320);
-    try (LoadedModel m = BACKEND.load(int8, DetectorOptions.defaults())) {
+    try (LoadedModel m = BACKEND.load(int8, LoadOptions.defaults())) {
       List<Tensor> got = m.run(input);
       for (int i = 0; i < got.size(); i++) {
         double c = Int8FixtureTest.cosine(want.get(int8.outputNames().get(i)), got.get(i).data());
@@ -138,14 +138,14 @@ class TensorRtGpuTest {
         TensorRtPrecision.FP32, s));
     Files.deleteIfExists(file);
     long t0 = System.nanoTime();
-    try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.defaults())) {
+    try (LoadedModel m = BACKEND.load(fp32, LoadOptions.defaults())) {
       m.run(input);
     }
     long built = System.nanoTime() - t0;
     assertTrue(Files.size(file) > 0, "the engine was stored at " + file);
     long stamp = Files.getLastModifiedTime(file).toMillis();
     t0 = System.nanoTime();
-    try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.defaults())) {
+    try (LoadedModel m = BACKEND.load(fp32, LoadOptions.defaults())) {
       m.run(input);
     }
     long cached = System.nanoTime() - t0;
@@ -157,7 +157,7 @@ class TensorRtGpuTest {
   @Test
   @Order(5)
   void concurrentCallsEachGetAContextAndAgree() throws Exception {
-    try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.defaults())) {
+    try (LoadedModel m = BACKEND.load(fp32, LoadOptions.defaults())) {
       List<Tensor> one = m.run(input);
       ExecutorService pool = Executors.newFixedThreadPool(8);
       try {
@@ -181,14 +181,14 @@ class TensorRtGpuTest {
   @Order(6)
   void hundredLoadCloseCyclesKeepGpuMemoryFlat() throws Exception {
     for (int i = 0; i < 3; i++) { // warm-up: CUDA context, cuBLAS/cuDNN handles, the cached engine
-      try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.defaults())) {
+      try (LoadedModel m = BACKEND.load(fp32, LoadOptions.defaults())) {
         m.run(input);
       }
     }
     long free = CudaEngineNatives.deviceFreeBytes();
     long deleted = CudaEngineNatives.deleted();
     for (int i = 0; i < 100; i++) {
-      try (LoadedModel m = BACKEND.load(fp32, DetectorOptions.defaults())) {
+      try (LoadedModel m = BACKEND.load(fp32, LoadOptions.defaults())) {
         m.run(input);
       }
     }
