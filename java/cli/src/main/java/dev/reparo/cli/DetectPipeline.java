@@ -60,11 +60,18 @@ final class DetectPipeline {
   private final Settings settings;
   private final PrintWriter o;
   private final PrintWriter err;
+  private final AnnotatedImages.Encoder encoder;
 
   DetectPipeline(Settings settings, PrintWriter o, PrintWriter err) {
+    this(settings, o, err, AnnotatedImages::encode);
+  }
+
+  /** With {@code encoder} drawing and encoding the annotated images (tests). */
+  DetectPipeline(Settings settings, PrintWriter o, PrintWriter err, AnnotatedImages.Encoder encoder) {
     this.settings = settings;
     this.o = o;
     this.err = err;
+    this.encoder = encoder;
   }
 
   /**
@@ -86,7 +93,7 @@ final class DetectPipeline {
     ProgressBar bar = new ProgressBar(err, "detect", settings.perLine() ? 0 : (int) Math.min(expected, Integer.MAX_VALUE));
     long loopStart = System.nanoTime();
     try (AnnotatedImages annotated = out != null && !video
-        ? new AnnotatedImages(out, settings.format(), settings.writers()) : null) {
+        ? new AnnotatedImages(out, settings.format(), settings.writers(), encoder) : null) {
       Frame f;
       while (!stop.get() && (limit == 0 || count + skipped < limit) && (f = src.next()) != null) {
         if (f.problem() != null) {

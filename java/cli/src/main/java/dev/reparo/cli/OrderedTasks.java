@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -56,13 +57,18 @@ final class OrderedTasks<R> implements AutoCloseable {
   }
 
   /**
-   * Waits for the oldest pending task and returns its result, or throws what it threw (an
-   * IOException or unchecked exception as is, anything else wrapped).
+   * The oldest pending task's result, or what it threw (an IOException or unchecked exception as is,
+   * anything else wrapped). A task no pool thread has started yet is run here instead of waited for:
+   * on a machine whose cores are busy elsewhere the caller does the work rather than sleep until a
+   * pool thread is scheduled, so the pipeline never falls far behind doing it all in turn.
    */
   R takeOldest() throws IOException, InterruptedException {
     Future<R> f = pending.poll();
     if (f == null) {
       throw new IllegalStateException("no task pending");
+    }
+    if (f instanceof RunnableFuture<R> task) {
+      task.run();  // does nothing if a pool thread has started it (FutureTask runs once)
     }
     try {
       return f.get();
