@@ -58,9 +58,10 @@ final class OrderedTasks<R> implements AutoCloseable {
 
   /**
    * The oldest pending task's result, or what it threw (an IOException or unchecked exception as is,
-   * anything else wrapped). A task no pool thread has started yet is run here instead of waited for:
-   * on a machine whose cores are busy elsewhere the caller does the work rather than sleep until a
-   * pool thread is scheduled, so the pipeline never falls far behind doing it all in turn.
+   * anything else wrapped). The caller helps instead of sleeping: it runs the oldest task itself if no
+   * pool thread has started it, and while a pool thread still works on it (perhaps descheduled on a
+   * machine whose cores are busy elsewhere), it runs the next tasks not yet started. So the pipeline
+   * never falls far behind doing everything in turn on one thread.
    */
   R takeOldest() throws IOException, InterruptedException {
     Future<R> f = pending.poll();
@@ -69,6 +70,14 @@ final class OrderedTasks<R> implements AutoCloseable {
     }
     if (f instanceof RunnableFuture<R> task) {
       task.run();  // does nothing if a pool thread has started it (FutureTask runs once)
+    }
+    for (Future<R> next : pending) {
+      if (f.isDone()) {
+        break;
+      }
+      if (next instanceof RunnableFuture<R> task) {
+        task.run();
+      }
     }
     try {
       return f.get();
