@@ -55,7 +55,7 @@ rule="|---|---|---|---|"
 for m in "${modes[@]}"; do header+=" $m |"; rule+="---|"; done
 echo "$header"
 echo "$rule"
-declare -A e2e
+declare -A e2e ratios
 for r in $(seq "$rounds"); do
   load=$(cut -d' ' -f1 /proc/loadavg)
   # Rotate the order so that no mode always runs first (or after the same neighbour).
@@ -68,9 +68,15 @@ for r in $(seq "$rounds"); do
   done
   row="| $r | $load | $detect | $detect_p |"
   for m in "${modes[@]}"; do
-    row+=" ${e2e[$m]:-?} ($(printf '%.2f' "$(echo "${e2e[$m]:-0} / $detect" | bc -l)")x) |"
+    ratio=$(printf '%.2f' "$(echo "${e2e[$m]:-0} / $detect" | bc -l)")
+    ratios[$m]+="$ratio "
+    row+=" ${e2e[$m]:-?} (${ratio}x) |"
   done
   echo "$row"
 done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2)}'; }
+row="| median ratio | | | |"
+for m in "${modes[@]}"; do row+=" $(median "${ratios[$m]}")x |"; done
+echo "$row"
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
