@@ -6,9 +6,11 @@
 #   pipelined    default --io-threads, no outputs: decoding ahead on its own thread(s)
 #   pipelined-o  default --io-threads -o: annotated JPEGs (the source's format) encoded behind
 #   spark        spark-detect --master local[1] (one executor, one core; SPARK=0 leaves it out)
-# Each cell is the end-to-end images/s the command reports and its ratio to the detect-only rate of
-# the same round's serial run (the detector alone, nothing beside it); the pipelined run's own
-# detect-only rate shows what decoding beside the detector costs it. Prints a Markdown table with the CPU and the load average.
+# Each cell is the end-to-end images/s the command reports, its ratio to the detect-only rate of the
+# same round's serial run (the detector alone, nothing running beside it), and its ratio to its own
+# detect-only rate (the share of the run spent in the detector: measured within one process, it
+# swings less with other processes' load than the first, which compares runs seconds apart).
+# Prints a Markdown table with the CPU and the load average, and the median ratios.
 # Usage: benchmarks/detect-e2e.sh [ROUNDS (default 3)] [N (default 300)] [work dir (default target/e2e-bench)]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,7 +57,7 @@ rule="|---|---|---|---|"
 for m in "${modes[@]}"; do header+=" $m |"; rule+="---|"; done
 echo "$header"
 echo "$rule"
-declare -A e2e ratios
+declare -A e2e own ratios owns
 for r in $(seq "$rounds"); do
   load=$(cut -d' ' -f1 /proc/loadavg)
   # Rotate the order so that no mode always runs first (or after the same neighbour).
@@ -63,6 +65,7 @@ for r in $(seq "$rounds"); do
   for m in "${order[@]}"; do
     read -r e d <<<"$(run "$m")"
     e2e[$m]=$e
+    own[$m]=$d
     [ "$m" = serial ] && detect=$d
     [ "$m" = pipelined ] && detect_p=$d
   done
@@ -70,13 +73,23 @@ for r in $(seq "$rounds"); do
   for m in "${modes[@]}"; do
     ratio=$(printf '%.2f' "$(echo "${e2e[$m]:-0} / $detect" | bc -l)")
     ratios[$m]+="$ratio "
-    row+=" ${e2e[$m]:-?} (${ratio}x) |"
+    if [ "${own[$m]}" != - ]; then
+      o=$(printf '%.2f' "$(echo "${e2e[$m]:-0} / ${own[$m]}" | bc -l)")
+      owns[$m]+="$o "
+      row+=" ${e2e[$m]:-?} (${ratio}x; ${o}x) |"
+    else
+      row+=" ${e2e[$m]:-?} (${ratio}x) |"
+    fi
   done
   echo "$row"
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2)}'; }
 row="| median ratio | | | |"
-for m in "${modes[@]}"; do row+=" $(median "${ratios[$m]}")x |"; done
+for m in "${modes[@]}"; do
+  row+=" $(median "${ratios[$m]}")x"
+  [ -z "${owns[$m]:-}" ] || row+="; $(median "${owns[$m]}")x"
+  row+=" |"
+done
 echo "$row"
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
