@@ -1,20 +1,13 @@
 package dev.reparo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reparo.data.LabeledDataset;
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.io.AtomicFiles;
-import dev.reparo.video.VideoOutput;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -26,7 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,6 +66,10 @@ final class DetectCommand implements Callable<Integer> {
       description = "write annotated copies of the images here (a video or camera: one annotated .mp4)")
   Path out;
 
+  @Option(names = "--output-format", defaultValue = "auto", paramLabel = "FORMAT",
+      description = "annotated images as auto (JPEG for JPEG sources, PNG for the rest), jpg or png")
+  String outputFormat;
+
   @Option(names = "--json", paramLabel = "FILE",
       description = "write detections as COCO results JSON (a video's image_id is the frame index, from 0)")
   Path json;
@@ -101,6 +97,11 @@ final class DetectCommand implements Callable<Integer> {
 
   @Option(names = "--threads", defaultValue = "0", description = "inference threads (0: the fastest count, measured once per model and machine)")
   int threads;
+
+  @Option(names = "--io-threads", paramLabel = "N",
+      description = "threads decoding images ahead of detection, and as many encoding annotated copies behind it"
+          + " (0: all in turn on one thread; default: the cores inference leaves, 1 to 4)")
+  Integer ioThreads;
 
   @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata, e.g. --meta 'names=[\"cat\",\"dog\"]'")
   Map<String, String> meta = new LinkedHashMap<>();
@@ -164,122 +165,65 @@ final class DetectCommand implements Callable<Integer> {
   }
 
   private int run(FrameSource src, Path modelPath, AtomicBoolean stop, PrintWriter o, PrintWriter err)
-      throws IOException {
+      throws IOException, InterruptedException {
     DetectorOptions.Builder b = DetectorOptions.builder()
         .backend(InferCommand.backendKind(backend))
         .threads(threads).confThreshold(conf).iouThreshold(iou).maxDetections(maxDet)
         .agnosticNms(agnostic).classes(classes);
     meta.forEach(b::metadata);
     headOption.applyTo(b);
+    AnnotatedImages.Format format = AnnotatedImages.Format.parse(outputFormat);
+    if (ioThreads != null && ioThreads < 0) {
+      throw new CliException("--io-threads must be 0 (decode, detect and encode in turn) or more, not " + ioThreads);
+    }
     CocoIds ids = gt == null ? null : CocoIds.read(gt);
     boolean video = src.annotatedVideoName() != null;
     long expected = frames > 0 && (src.expected() < 0 || src.expected() > frames) ? frames : src.expected();
     String unit = src.unit();
-    ObjectMapper mapper = new ObjectMapper();
-    ArrayNode results = mapper.createArrayNode();
     long t0 = System.nanoTime();
-    long count = 0;
-    long skipped = 0;
-    int found = 0;
-    double detectSeconds = 0;
-    double loopSeconds = 0;
-    Path annotatedVideo = out != null && video ? out.resolve(src.annotatedVideoName()) : null;
-    VideoOutput writer = null;
     try (Detector d = Detector.open(modelPath, b.build())) {
       double openSeconds = (System.nanoTime() - t0) / 1e9;
+      int io = ioThreads != null ? ioThreads : autoIoThreads(d.threads());
       o.printf("model %s on %s%s (opened in %.2f s), %s%n", modelPath, d.backendDescription(),
           d.threads() > 0 ? ", " + d.threads() + (d.threads() == 1 ? " thread" : " threads") : "", openSeconds,
           expected >= 0 ? expected + " " + unit + "(s)"
               : src + (src instanceof VideoFrames v && v.camera() ? ", until Ctrl-C" : ", length unknown"));
       HeadOption.report(d, o, err);
       boolean perLine = expected < 0 || expected <= 20;
-      ProgressBar bar = new ProgressBar(err, "detect", perLine ? 0 : (int) Math.min(expected, Integer.MAX_VALUE));
-      long loopStart = System.nanoTime();
-      Frame f;
-      while (!stop.get() && (frames == 0 || count + skipped < frames) && (f = src.next()) != null) {
-        if (f.problem() != null) {
-          skipped++;
-          err.println();
-          err.println("reparo: skipping " + f.problem());
-          err.flush();
-          bar.step();
-          continue;
+      DetectPipeline.Settings settings = new DetectPipeline.Settings(frames, out, format, io, ids, perLine);
+      DetectPipeline.Outcome r;
+      ImageFiles ahead = src instanceof ImageFiles files && io > 0 ? files.decodingAhead(io) : null;
+      try {
+        r = new DetectPipeline(settings, o, err).run(ahead != null ? ahead : src, f -> f.detect(d), stop);
+      } finally {
+        if (ahead != null) {
+          ahead.close();
         }
-        count++;
-        long s = System.nanoTime();
-        List<Detection> dets = f.detect(d);
-        detectSeconds += (System.nanoTime() - s) / 1e9;
-        found += dets.size();
-        if (perLine) {
-          o.printf("%s: %dx%d, %s%n", f.name(), f.width(), f.height(), summary(dets));
-          o.flush();
-        }
-        if (annotatedVideo != null) {
-          if (writer == null) {
-            writer = new VideoOutput(annotatedVideo, f.width(), f.height(), src.frameRate());
-          }
-          writeFrame(writer, f, dets);
-        } else if (out != null) {
-          writeAnnotated(f.image(), dets, out.resolve(annotatedName(f.file())));
-        }
-        long imageId = video ? f.index() : ids != null ? ids.imageId(f.file()) : f.index() + 1;
-        for (Detection det : dets) {
-          ObjectNode r = results.addObject();
-          r.put("image_id", imageId);
-          r.put("category_id", ids != null ? ids.categoryId(det.label()) : det.classId());
-          ArrayNode box = r.putArray("bbox");
-          box.add(round(det.x1())).add(round(det.y1())).add(round(det.width())).add(round(det.height()));
-          r.put("score", Math.round(det.score() * 1e5) / 1e5);
-          r.put("label", det.label());
-        }
-        bar.step();
-      }
-      bar.finish();
-      loopSeconds = (System.nanoTime() - loopStart) / 1e9;
-      if (count == 0 && skipped > 0) {  // before any output file is written
-        throw new CliException(skipped == 1 ? "the only image could not be read (above); nothing was detected"
-            : "none of the " + skipped + " images could be read (above); nothing was detected");
-      }
-      if (writer != null) {
-        writer.finish();
       }
       if (json != null) {
-        AtomicFiles.write(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(results));
+        AtomicFiles.write(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r.results()));
       }
+      long count = r.count();
       if (count == 0 && video && !stop.get()) {
         throw new CliException(src + ": no frames could be decoded");
       }
-      String written = writer != null ? "; annotated video in " + annotatedVideo
+      String written = r.annotatedVideo() != null ? "; annotated video in " + r.annotatedVideo()
           : out != null && !video ? "; annotated images in " + out : "";
-      String skips = skipped > 0 ? " (" + skipped + " unreadable skipped)" : "";
+      String skips = r.skipped() > 0 ? " (" + r.skipped() + " unreadable skipped)" : "";
       // No rate without a timed picture: 0 pictures in 0 s is no speed.
       String rate = count == 0 ? "" : String.format("; %.1f %ss/s (detect only, %.1f ms/%s), %.1f %ss/s end to end",
-          count / Math.max(detectSeconds, 1e-9), unit, 1000 * detectSeconds / count, unit,
-          count / Math.max(loopSeconds, 1e-9), unit);
-      o.printf("%d detections in %d %ss%s%s%s%s%n", found, count, unit, skips, rate, written,
+          count / Math.max(r.detectSeconds(), 1e-9), unit, 1000 * r.detectSeconds() / count, unit,
+          count / Math.max(r.loopSeconds(), 1e-9), unit);
+      o.printf("%d detections in %d %ss%s%s%s%s%n", r.found(), count, unit, skips, rate, written,
           json != null ? "; results in " + json : "");
       o.flush();
       return 0;
-    } finally {
-      if (writer != null) {
-        writer.close();
-      }
     }
   }
 
-  /** Appends a video frame with its boxes drawn; a frame without detections goes in unchanged, without a copy. */
-  private static void writeFrame(VideoOutput writer, Frame f, List<Detection> dets) {
-    if (dets.isEmpty()) {
-      writer.write(f.bgr(), f.width(), f.height(), f.stride());
-      return;
-    }
-    BufferedImage painted = BoxPainter.paint(f.toImage(), dets);
-    byte[] data = ((DataBufferByte) painted.getRaster().getDataBuffer()).getData();
-    writer.write(ByteBuffer.wrap(data), f.width(), f.height(), f.width() * 3);
-  }
-
-  private static double round(float v) {
-    return Math.round(v * 100) / 100.0;
+  /** Decoders (and as many encoders) beside inference: the cores it leaves, 1 to 4. */
+  static int autoIoThreads(int inferenceThreads) {
+    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - Math.max(1, inferenceThreads)));
   }
 
   static String summary(List<Detection> dets) {
@@ -309,19 +253,6 @@ final class DetectCommand implements Callable<Integer> {
       }
       return found;
     }
-  }
-
-  private static String annotatedName(Path img) {
-    String name = img.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    return (dot > 0 ? name.substring(0, dot) : name) + ".png";
-  }
-
-  static void writeAnnotated(BufferedImage img, List<Detection> dets, Path target) throws IOException {
-    BufferedImage copy = BoxPainter.paint(img, dets);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ImageIO.write(copy, "png", bytes);
-    AtomicFiles.write(target, bytes.toByteArray());
   }
 
   /** Image and category ids of a dataset (COCO JSON or YOLO data.yaml), matched by file name and category name. */

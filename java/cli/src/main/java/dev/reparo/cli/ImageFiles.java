@@ -8,23 +8,53 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Images as a {@link FrameSource}: files, or http(s) URLs fetched one at a time; unreadable ones
- * (and failed downloads) come as problems. Not thread-safe.
+ * Images as a {@link FrameSource}, in list order: files, or http(s) URLs fetched when their turn
+ * comes; unreadable ones (and failed downloads) come as problems. Decoded one at a time on the
+ * caller's thread, or ahead of it on a pool ({@link #decodingAhead}): at most {@link #ahead()}
+ * decoded images wait at any time. Not thread-safe: iterate from one thread.
  */
 final class ImageFiles implements FrameSource {
+  /** Decodes one image file; throws {@link ReparoException} for a file that is not a readable image. */
+  @FunctionalInterface
+  interface Decoder {
+    BufferedImage decode(Path file) throws IOException;
+  }
+
   private final List<SourceResolver.ImageRef> images;
+  private final Decoder decoder;
+  private final OrderedTasks<Frame> ahead;
+  private int submitted;
   private int next;
 
   ImageFiles(List<Path> files) {
-    this(files.stream().map(SourceResolver.ImageRef::of).toArray(SourceResolver.ImageRef[]::new));
+    this(files, ImageLoader::read, 0);
   }
 
-  private ImageFiles(SourceResolver.ImageRef[] images) {
+  /** {@code threads} decoders working ahead of the caller; 0 decodes in {@link #next()}. */
+  ImageFiles(List<Path> files, Decoder decoder, int threads) {
+    this(files.stream().map(SourceResolver.ImageRef::of).toArray(SourceResolver.ImageRef[]::new), decoder, threads);
+  }
+
+  private ImageFiles(SourceResolver.ImageRef[] images, Decoder decoder, int threads) {
     this.images = List.of(images);
+    this.decoder = decoder;
+    // Two per decoder keep each busy while the caller takes one; more only holds memory.
+    this.ahead = threads > 0 ? new OrderedTasks<>("decode", threads, 2 * threads) : null;
   }
 
+  /** Files and URLs as {@link SourceResolver} resolved them. */
   static ImageFiles of(List<SourceResolver.ImageRef> images) {
-    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new));
+    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new), ImageLoader::read, 0);
+  }
+
+  /** The same images decoded by {@code threads} threads ahead of the caller (0: in {@link #next()}). */
+  ImageFiles decodingAhead(int threads) {
+    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new), decoder, threads);
+  }
+
+  /** The most decoded images waiting, 0 when decoding in {@link #next()}. */
+  int ahead() {
+    return ahead == null ? 0 : ahead.capacity();
   }
 
   @Override
@@ -39,14 +69,31 @@ final class ImageFiles implements FrameSource {
 
   @Override
   public Frame next() throws IOException {
-    if (next >= images.size()) {
+    if (ahead == null) {
+      return next < images.size() ? decode(next++) : null;
+    }
+    while (!ahead.full() && submitted < images.size()) {
+      int i = submitted++;
+      ahead.submit(() -> decode(i));
+    }
+    if (ahead.isEmpty()) {
       return null;
     }
-    int i = next++;
+    try {
+      return ahead.takeOldest();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while decoding " + images.get(next).name(), e);
+    } finally {
+      next++;
+    }
+  }
+
+  private Frame decode(int i) throws IOException {
     SourceResolver.ImageRef ref = images.get(i);
     Path file = ref.file();
     try {
-      BufferedImage image = ref.url() == null ? ImageLoader.read(file)
+      BufferedImage image = ref.url() == null ? decoder.decode(file)
           : ImageLoader.read(SourceResolver.fetch(ref.url()), ref.name());
       return new Frame(i, ref.name(), file, image.getWidth(), image.getHeight(), image, null, 0, null);
     } catch (ReparoException e) {
@@ -64,6 +111,11 @@ final class ImageFiles implements FrameSource {
     return null;
   }
 
+  /** Stops the decoders; images decoded ahead and not taken are dropped. */
   @Override
-  public void close() {}
+  public void close() {
+    if (ahead != null) {
+      ahead.close();
+    }
+  }
 }

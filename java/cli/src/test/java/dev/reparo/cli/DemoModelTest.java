@@ -44,7 +44,7 @@ class DemoModelTest {
         "--json", dir.resolve("dets.json").toString());
     assertEquals(0, r.code(), r.err());
     try (var s = Files.list(out)) {
-      assertEquals(Demo.SAMPLES, s.filter(p -> p.toString().endsWith(".png")).count(), r.out());
+      assertEquals(Demo.SAMPLES, s.filter(p -> p.toString().endsWith(".jpg")).count(), r.out());
     }
     JsonNode dets = new ObjectMapper().readTree(dir.resolve("dets.json").toFile());
     // Every sample holds 1-10 shapes; a trained model finds most of them at the default threshold.

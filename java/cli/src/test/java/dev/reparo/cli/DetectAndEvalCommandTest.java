@@ -48,7 +48,7 @@ class DetectAndEvalCommandTest {
     ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
     assertEquals(0, r.code(), r.err());
     try (var s = Files.list(dir.resolve("out"))) {
-      assertEquals(3, s.filter(p -> p.toString().endsWith(".png")).count());
+      assertEquals(3, s.filter(p -> p.toString().endsWith(".jpg")).count(), "JPEG sources give JPEG copies");
     }
     JsonNode gt = new ObjectMapper().readTree(dir.resolve("data/annotations.json").toFile());
     JsonNode dets = new ObjectMapper().readTree(dir.resolve("dets.json").toFile());
@@ -117,6 +117,31 @@ class DetectAndEvalCommandTest {
     assertTrue(r.err().contains("skipping") && r.err().contains("zz-broken.jpg"), r.err());
     assertTrue(r.out().contains("detections in 2 images (1 unreadable skipped)"), r.out());
     assertTrue(Files.exists(dir.resolve("dets.json")));
+  }
+
+  @Test
+  void pipelinedAndSerialRunsWriteTheSameResultsAndTheAskedFormat(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(9).write(dir.resolve("data"), 30, Progress.NONE);
+    Path images = dir.resolve("data/images");
+    Files.writeString(images.resolve("000007-broken.jpg"), "not a JPEG");
+    List<String> json = new ArrayList<>();
+    for (String io : List.of("0", "2")) {
+      List<String> args = new ArrayList<>(List.of("detect", "-m",
+          FIXTURES.resolve("yolov5lite_g-default-torchscript17-raw/model.onnx").toString(), "-s", images.toString(),
+          "--io-threads", io, "--threads", "1", "--conf", "0.5", "--max-det", "20",
+          "-o", dir.resolve("out" + io).toString(), "--output-format", io.equals("0") ? "png" : "auto",
+          "--json", dir.resolve("dets" + io + ".json").toString()));
+      args.addAll(List.of(META));
+      ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().contains("detections in 30 images (1 unreadable skipped)"), r.out());
+      json.add(Files.readString(dir.resolve("dets" + io + ".json")));
+      try (var s = Files.list(dir.resolve("out" + io))) {
+        String ext = io.equals("0") ? ".png" : ".jpg";
+        assertEquals(30, s.filter(p -> p.getFileName().toString().matches("\\d{6}\\" + ext)).count(), "30 " + ext);
+      }
+    }
+    assertEquals(json.get(0), json.get(1), "decoding ahead and encoding behind change no result");
   }
 
   /** WebP is not read (no fuzz-proof reader): a folder of .webp files holds no images for detect. */

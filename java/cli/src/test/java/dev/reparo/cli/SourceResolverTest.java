@@ -125,7 +125,7 @@ class SourceResolverTest {
     JsonNode a = new ObjectMapper().readTree(dir.resolve("files.json").toFile());
     assertTrue(a.size() > 0);
     assertEquals(a, new ObjectMapper().readTree(dir.resolve("remote.json").toFile()), "same detections, same image ids");
-    assertTrue(Files.isRegularFile(dir.resolve("out/000001.png")), "annotated copy named after the URL's file");
+    assertTrue(Files.isRegularFile(dir.resolve("out/000001.jpg")), "annotated copy named after the URL's file (JPEG for a JPEG)");
 
     ReparoCliTest.Result one = detect(url("000001.jpg"), dir.resolve("one.json"));
     assertEquals(0, one.code(), one.err());
