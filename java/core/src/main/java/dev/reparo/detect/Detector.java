@@ -253,6 +253,18 @@ public final class Detector implements AutoCloseable {
         options.agnosticNms(), classMask);
   }
 
+  /**
+   * Decodes the model's raw outputs for an input made by {@link #preprocess} (outputs in the
+   * model's output order), with this detector's thresholds; boxes are in the input tensor's
+   * pixels (the letterbox is not undone). Calibration uses it to compare int8 with FP32 detections.
+   */
+  public List<Detection> decode(List<Tensor> outputs) {
+    checkOpen();
+    Letterbox box = Letterbox.fixed(inputWidth, inputHeight, inputWidth, inputHeight);
+    return postProcessor().process(outputs, box, options.confThreshold(), options.iouThreshold(),
+        options.maxDetections(), options.agnosticNms(), classMask);
+  }
+
   /** Detects in each image in turn; the result lists line up with {@code images}. */
   public List<List<Detection>> detectBatch(List<BufferedImage> images) {
     List<List<Detection>> out = new ArrayList<>(images.size());
