@@ -42,8 +42,8 @@ import picocli.CommandLine.Spec;
     "",
     "By default (--method auto) each layer's threshold is whichever of kl, aciq, eq, minmax and",
     "percentile keeps the whole model's outputs closest (cosine) to FP32 on the first calibration",
-    "images, and mixed precision is on: int8 alone lost 1.3-2 pt mAP@0.5:0.95 on the demo model with",
-    "any method, auto + mixed (target " + MixedPrecisionSearch.DEFAULT_TARGET + ") under 1 pt (benchmarks/README.md).",
+    "images, and mixed precision is on: int8 alone lost 1.1-2.3 pt mAP@0.5:0.95 on the demo model with",
+    "any method, auto + mixed (target " + MixedPrecisionSearch.DEFAULT_TARGET + ") 0.1-0.2 pt (benchmarks/README.md).",
     "",
     "Part of the images (1/5, at most " + "50" + ") is held back and the int8 model's detections are compared",
     "with FP32's there: calibrate prints that agreement and the mAP drop it predicts, as an estimate.",
@@ -226,12 +226,22 @@ final class CalibrateCommand implements Callable<Integer> {
     if (estimate) {
       boolean own = heldBack.isEmpty();
       List<Path> on = own ? calib.subList(0, Math.min(MAX_HELD_BACK, calib.size())) : heldBack;
-      HeldBackEstimate.Result e = HeldBackEstimate.measure(fp32.dir(), out, on, det.build());
-      o.println();
-      if (Double.isNaN(e.map())) {
+      HeldBackEstimate.Result e;
+      try {
+        e = HeldBackEstimate.measure(fp32.dir(), out, on, det.build());
+      } catch (dev.reparo.ReparoException x) {
+        e = null;
+        o.println();
+        o.println("Accuracy estimate: none, the model's detections cannot be decoded: " + x.getMessage());
+      }
+      if (e == null) {
+        // said above
+      } else if (Double.isNaN(e.map())) {
+        o.println();
         o.printf("Accuracy estimate: FP32 detects nothing at conf %.2f on the %d %s images; no estimate%n",
             HeldBackEstimate.LABEL_CONF, e.images(), own ? "calibration" : "held-back");
       } else {
+        o.println();
         o.printf("Estimated accuracy (an estimate: int8 detections scored against FP32's at conf >= %.2f, %d boxes,"
             + " not against labels) on %d %s: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f (1 = same detections as FP32)%n",
             HeldBackEstimate.LABEL_CONF, e.labels(), e.images(),

@@ -317,10 +317,43 @@ public final class NcnnCalibrator {
     java.util.Set<String> fp32 = new java.util.HashSet<>(options.fp32Layers());
     DetectorOptions det = detector.options().toBuilder().confThreshold(0.001f).iouThreshold(0.6f)
         .maxDetections(100).build();
-    try (Detector decoder = Detector.open(model, det)) {
-      return autoSearch(lowered, layers, byMethod, chosen, inputs, options, workers, weights, fp32,
-          new OutputCosine(lowered, inputs, NcnnOptions.builder().threads(workers).build(), decoder));
+    NcnnOptions ncnn = NcnnOptions.builder().threads(workers).build();
+    Detector decoder = null;
+    try {
+      decoder = Detector.open(model, det);
+      decoder.decode(run(lowered, inputs.get(0), ncnn)); // the head decodes, or we go without agreement
+    } catch (ReparoException e) {
+      if (decoder != null) {
+        decoder.close();
+      }
+      decoder = null; // no decodable head (metadata missing): the search needs only the cosine
     }
+    try {
+      return autoSearch(lowered, layers, byMethod, chosen, inputs, options, workers, weights, fp32,
+          new OutputCosine(lowered, inputs, ncnn, decoder));
+    } finally {
+      if (decoder != null) {
+        decoder.close();
+      }
+    }
+  }
+
+  /** The FP32 model's outputs for one input, batch axis restored. */
+  private static List<Tensor> run(Graph lowered, Tensor input, NcnnOptions ncnn) {
+    NcnnFiles files = NcnnWriter.render(lowered, NcnnWriter.WeightStorage.FP32);
+    List<Tensor> out = new ArrayList<>();
+    try (NcnnModel m = NcnnModel.load(files.paramBytes(), files.bin(), "auto-check", ncnn);
+        NcnnSession s = m.newSession()) {
+      s.input(m.inputNames().get(0), input);
+      for (String name : m.outputNames()) {
+        Tensor t = s.extract(name);
+        int[] shape = new int[t.rank() + 1];
+        shape[0] = 1;
+        System.arraycopy(t.shape(), 0, shape, 1, t.rank());
+        out.add(t.reshape(shape));
+      }
+    }
+    return out;
   }
 
   private static AutoSearch autoSearch(Graph lowered, List<QuantizableLayer> layers,
