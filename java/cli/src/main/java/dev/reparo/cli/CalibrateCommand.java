@@ -259,9 +259,14 @@ final class CalibrateCommand implements Callable<Integer> {
     o.println();
     o.printf("auto, on %d calibration images: int8 vs FP32 detections (mAP@0.5:0.95 against FP32's boxes at conf"
         + " 0.25; 1 = identical) and raw-output cosine%n", a.images());
-    a.methods().forEach((k, v) -> o.printf("  %-12s %8.4f %10.5f%n", k.cliName() + " alone", v.map(), v.cosine()));
-    o.printf("  %-12s %8.4f %10.5f  (per layer, starting from %s)%n", "chosen", a.chosen().map(),
+    a.methods().forEach((k, v) -> o.printf("  %-17s %8s %10.5f%n", k.cliName() + " alone", map(v.map()),
+        v.cosine()));
+    o.printf("  %-17s %8s %10.5f  (per layer, starting from %s)%n", "chosen", map(a.chosen().map()),
         a.chosen().cosine(), a.start().cliName());
+  }
+
+  private static String map(double v) {
+    return Double.isNaN(v) ? "-" : String.format("%.4f", v);
   }
 
   private static List<String> keptFp32(List<String> stem, MixedPrecisionSearch.Result mix) {
