@@ -122,8 +122,8 @@ class CalibrateCommandTest {
     int below = CalibrateCommand.MIN_IMAGES - 1;
     ReparoCliTest.Result few = calibrate.apply(below, "few");
     assertEquals(0, few.code(), few.err());
-    assertTrue(few.err().contains("warning: calibrating on " + below + " images; below " + CalibrateCommand.MIN_IMAGES),
-        few.err());
+    assertTrue(few.err().contains("warning: calibrating on " + below + " images; below " + CalibrateCommand.MIN_IMAGES
+        + " the int8 model"), few.err());
     assertTrue(few.out().contains("with auto,"), few.out());
     assertTrue(few.out().contains("chosen") && few.out().contains("aciq alone"), few.out());
     assertTrue(!few.out().contains("NaN"), "the head decodes, so the agreement is measured: " + few.out());
@@ -136,6 +136,15 @@ class CalibrateCommandTest {
     int held = CalibrateCommand.MIN_FOR_HOLD_BACK / 5;
     assertTrue(CalibrateCommand.MIN_FOR_HOLD_BACK - held >= CalibrateCommand.MIN_IMAGES, "the test's premise");
     assertTrue(!enough.err().contains("warning: calibrating on"), enough.err());
+    // every layer int8: the thresholds alone carry the accuracy, the minimum is higher
+    ReparoCliTest.Result allInt8 = ReparoCliTest.run("calibrate", "-m", model.toString(), "--images",
+        dir.resolve("data/images").toString(), "--count", "40", "--no-mixed", "--no-estimate", "--method", "minmax",
+        "--out", dir.resolve("all-int8").toString(), "--meta", "names=[\"a\"]", "--meta", "strides=[4]",
+        "--meta", "anchors=[[10,13,16,30,33,23,30,61,62,45,59,119,116,90,156,198]]");
+    assertEquals(0, allInt8.code(), allInt8.err());
+    assertTrue(allInt8.err().contains("warning: calibrating on 40 images; below "
+        + CalibrateCommand.MIN_IMAGES_ALL_INT8 + " with --no-mixed"), allInt8.err());
+    assertTrue(!allInt8.out().contains("Estimated accuracy"), "--no-estimate: " + allInt8.out());
     assertTrue(enough.out().contains("on " + (CalibrateCommand.MIN_FOR_HOLD_BACK - held) + " images (0 skipped, "
         + held + " more held back for the estimate)"), enough.out());
     assertTrue(enough.out().contains(held + " held-back calibration images")
