@@ -42,11 +42,15 @@ import picocli.CommandLine.Spec;
     "",
     "By default (--method auto) each layer's threshold is whichever of kl, aciq, eq, minmax and",
     "percentile keeps the whole model's outputs closest (cosine) to FP32 on the first calibration",
-    "images, and mixed precision is on: int8 alone lost 1.1-2.3 pt mAP@0.5:0.95 on the demo model with",
-    "any method, auto + mixed (target " + MixedPrecisionSearch.DEFAULT_TARGET + ") 0.1-0.2 pt (benchmarks/README.md).",
+    "images, and mixed precision is on: with every layer int8 the demo model lost 1.1-2.3 pt",
+    "mAP@0.5:0.95 (kl: 3-5 pt), auto + mixed (target " + MixedPrecisionSearch.DEFAULT_TARGET
+        + ") 0.1-0.2 pt (benchmarks/README.md).",
     "",
-    "Part of the images (1/5, at most " + "50" + ") is held back and the int8 model's detections are compared",
-    "with FP32's there: calibrate prints that agreement and the mAP drop it predicts, as an estimate.",
+    "From " + CalibrateCommand.MIN_FOR_HOLD_BACK + " images on, 1/5 of them (at most "
+        + CalibrateCommand.MAX_HELD_BACK + ") is held back and the int8 model's",
+    "detections are compared with FP32's there: calibrate prints that agreement and the mAP drop",
+    "it predicts, as an estimate. It warns below " + CalibrateCommand.MIN_IMAGES + " images ("
+        + CalibrateCommand.MIN_IMAGES_ALL_INT8 + " with --no-mixed).",
     "",
     "Mixed precision keeps the layers int8 hurts most in FP32: each layer's sensitivity is the model-output",
     "cosine to FP32 with only that layer in int8; from all-int8, the most sensitive layers move to",
