@@ -62,7 +62,7 @@ read -r o50 o < <("$reparo" eval -m "$model" --backend onnxruntime --gt "$work/v
 echo "| FP32 | $n50 | $n | $o50 | $o | 1 |"
 for m in $methods; do
   out="$work/int8-$m"
-  "$reparo" calibrate -m "$model" --images "$work/calib/images" --count "$count" --method "$m" --out "$out" \
+  "$reparo" calibrate -m "$model" --images "$work/calib/images" --count "$count" --method "$m" --no-mixed --no-estimate --out "$out" \
     >"$work/calibrate-$m.log" 2>&1 || { cat "$work/calibrate-$m.log" >&2; exit 1; }
   read -r n50 n < <("$reparo" eval -m "$out" --gt "$work/val/annotations.json" 2>>"$work/progress.log" | ap)
   read -r o50 o < <("$reparo" eval -m "$out" --backend onnxruntime --gt "$work/val/annotations.json" 2>>"$work/progress.log" | ap)

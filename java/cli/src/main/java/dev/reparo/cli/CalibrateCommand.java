@@ -40,7 +40,19 @@ import picocli.CommandLine.Spec;
     "ncnn must quantize the whole image before an int8 stem, which made it 2x slower than in FP32, and",
     "its error reaches every later layer.",
     "",
-    "--mixed keeps the layers int8 hurts most in FP32: each layer's sensitivity is the model-output",
+    "By default (--method auto) each layer's threshold is whichever of kl, aciq, eq, minmax and",
+    "percentile keeps the whole model's outputs closest (cosine) to FP32 on the first calibration",
+    "images, and mixed precision is on: with every layer int8 the demo model lost 1.1-2.3 pt",
+    "mAP@0.5:0.95 (kl: 3-5 pt), auto + mixed (target " + MixedPrecisionSearch.DEFAULT_TARGET
+        + ") 0.1-0.2 pt (benchmarks/README.md).",
+    "",
+    "From " + CalibrateCommand.MIN_FOR_HOLD_BACK + " images on, 1/5 of them (at most "
+        + CalibrateCommand.MAX_HELD_BACK + ") is held back and the int8 model's",
+    "detections are compared with FP32's there: calibrate prints that agreement and the mAP drop",
+    "it predicts, as an estimate. It warns below " + CalibrateCommand.MIN_IMAGES + " images ("
+        + CalibrateCommand.MIN_IMAGES_ALL_INT8 + " with --no-mixed).",
+    "",
+    "Mixed precision keeps the layers int8 hurts most in FP32: each layer's sensitivity is the model-output",
     "cosine to FP32 with only that layer in int8; from all-int8, the most sensitive layers move to",
     "FP32 one at a time until the mean output cosine (all outputs, first " + MixedPrecisionSearch.DEFAULT_IMAGES
         + " calibration",
@@ -48,10 +60,28 @@ import picocli.CommandLine.Spec;
     "mixed.json.",
     "",
     "Examples:",
-    "  reparo calibrate --model yolo.onnx --images val/images --count 500 --method kl --out build/int8",
-    "  reparo calibrate -m yolo.onnx --images val/images --mixed --target 0.995 --out build/mixed"})
+    "  reparo calibrate --model yolo.onnx --images val/images --out build/int8",
+    "  reparo calibrate -m yolo.onnx --images val/images --method kl --no-mixed --out build/all-int8",
+    "  reparo calibrate -m yolo.onnx --images val/images --target 0.999 --out build/faster"})
 final class CalibrateCommand implements Callable<Integer> {
   static final String MIXED_JSON = "mixed.json";
+
+  /**
+   * Fewer calibration images than this draw a warning, with mixed precision on (the default).
+   * Measured on the demo model (benchmarks/README.md, "INT8: calibration defaults"): the default's
+   * mAP@0.5:0.95 drop is 0.3 pt from 16 images up to 64 and 0.5 pt at 6.
+   */
+  static final int MIN_IMAGES = 16;
+  /**
+   * The same with {@code --no-mixed} (every layer int8): there the thresholds alone carry the
+   * accuracy, and kl's drop on the demo model was 19.5 pt at 6 images, 10 at 16, 6.8 at 32, 4.5 at
+   * 64 and 4.8 at 160: it stops growing from 64.
+   */
+  static final int MIN_IMAGES_ALL_INT8 = 64;
+  /** Images held back for the accuracy estimate: 1/5 of them, at most this many... */
+  static final int MAX_HELD_BACK = 50;
+  /** ...and only when at least this many images are given (else the estimate uses calibration images). */
+  static final int MIN_FOR_HOLD_BACK = 40;
 
   @Spec
   CommandSpec spec;
@@ -70,7 +100,8 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--count", defaultValue = "500", description = "use the first N images, sorted by name (default ${DEFAULT-VALUE})")
   int count;
 
-  @Option(names = "--method", defaultValue = "kl", description = "kl, aciq, eq, minmax or percentile (default ${DEFAULT-VALUE})")
+  @Option(names = "--method", defaultValue = "auto", description = "auto, kl, aciq, eq, minmax or percentile (default"
+      + " ${DEFAULT-VALUE}: per layer, the method whose threshold keeps the model's outputs closest to FP32)")
   String method;
 
   @Option(names = "--percentile", defaultValue = "99.99", description = "for --method percentile (default ${DEFAULT-VALUE})")
@@ -83,13 +114,19 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--int8-stem", description = "quantize the layers that read the image too (default: FP32)")
   boolean int8Stem;
 
-  @Option(names = "--mixed", description = "keep the layers int8 hurts most in FP32 until the output cosine"
-      + " reaches --target; writes mixed.json")
+  @Option(names = "--mixed", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "keep the layers int8 hurts most in FP32 until the output cosine reaches --target; writes"
+          + " mixed.json (default); --no-mixed: every layer int8 but the stem")
   boolean mixed;
 
-  @Option(names = "--target", paramLabel = "COSINE", description = "with --mixed: mean output cosine to FP32 to"
-      + " reach, in [0, 1] (default " + MixedPrecisionSearch.DEFAULT_TARGET + ")")
+  @Option(names = "--target", paramLabel = "COSINE", description = "mixed precision's mean output cosine to FP32"
+      + " to reach, in [0, 1] (default " + MixedPrecisionSearch.DEFAULT_TARGET + ")")
   Double target;
+
+  @Option(names = "--estimate", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "hold back part of the images (1/5, at most " + MAX_HELD_BACK + ", from " + MIN_FOR_HOLD_BACK
+          + " images) and print int8's estimated mAP drop on them (default); --no-estimate calibrates on all")
+  boolean estimate;
 
   @Option(names = "--threads", defaultValue = "0", description = "worker threads (0: one per core)")
   int threads;
@@ -114,7 +151,7 @@ final class CalibrateCommand implements Callable<Integer> {
       throw new CliException("give either --images DIR or --data DATA (the calibration images)");
     }
     if (target != null && !mixed) {
-      throw new CliException("--target sets the goal of --mixed; add --mixed");
+      throw new CliException("--target sets the goal of mixed precision, which --no-mixed turns off");
     }
     double goal = target == null ? MixedPrecisionSearch.DEFAULT_TARGET : target;
     if (!(goal >= 0 && goal <= 1)) {
@@ -130,26 +167,37 @@ final class CalibrateCommand implements Callable<Integer> {
       err.printf("warning: %s has %d images, fewer than --count %d; calibrating on all of them%n",
           images != null ? images : data, all.size(), count);
     }
+    int held = estimate && used.size() >= MIN_FOR_HOLD_BACK ? Math.min(MAX_HELD_BACK, used.size() / 5) : 0;
+    List<Path> heldBack = used.subList(used.size() - held, used.size());
+    List<Path> calib = used.subList(0, used.size() - held);
+    int minimum = mixed ? MIN_IMAGES : MIN_IMAGES_ALL_INT8;
+    if (calib.size() < minimum) {
+      err.printf("warning: calibrating on %d image%s; below %d%s the int8 model loses more accuracy, as the"
+          + " thresholds follow the few activations seen (on Reparo's demo model, mAP@0.5:0.95 lost: kl with every"
+          + " layer int8 19.5 pt on 6 images, 4.5 on 64; the default 0.5 on 6, 0.3 from 16); give %d or more images"
+          + " like the ones the model will see%n", calib.size(), calib.size() == 1 ? "" : "s", minimum,
+          mixed ? "" : " with --no-mixed", minimum);
+    }
     DetectorOptions.Builder det = DetectorOptions.builder();
     meta.forEach(det::metadata);
     headOption.applyTo(det);
     Bars bars = new Bars(err);
+    Graph lowered = QuantizableLayer.lowered(fp32);
+    List<String> stemLayers = int8Stem ? List.of() : ImageInputLayers.find(lowered);
+    // what stays FP32 anyway: the stem and the layers ncnn gets wrong in int8
+    List<String> fixed = new java.util.ArrayList<>(stemLayers);
+    fixed.addAll(GroupedInt8Layers.find(lowered));
     NcnnCalibrator.Options options = NcnnCalibrator.Options.of(m).withPercentile(percentile).withThreads(threads)
-        .withWeightScaling(scaling).withDetector(det.build()).withProgress(bars);
+        .withWeightScaling(scaling).withDetector(det.build()).withProgress(bars).withFp32Layers(fixed);
     long t0 = System.nanoTime();
-    NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, used, options);
+    NcnnCalibrator.Result r = NcnnCalibrator.calibrate(fp32, calib, options);
     for (String s : r.skipped()) {
       err.println("warning: skipped " + s);
     }
-    Graph lowered = QuantizableLayer.lowered(fp32);
-    List<String> stem = int8Stem ? List.of() : ImageInputLayers.find(lowered).stream().filter(r.table()::quantizes)
-        .toList();
+    List<String> stem = stemLayers.stream().filter(r.table()::quantizes).toList();
     MixedPrecisionSearch.Result mix = null;
     if (mixed) {
-      // the search leaves alone what stays FP32 anyway: the stem and the layers ncnn gets wrong in int8
-      List<String> fixed = new java.util.ArrayList<>(stem);
-      fixed.addAll(GroupedInt8Layers.find(lowered));
-      mix = MixedPrecisionSearch.search(fp32, r.table().without(fixed), used, MixedPrecisionSearch.Options.of(goal)
+      mix = MixedPrecisionSearch.search(fp32, r.table().without(fixed), calib, MixedPrecisionSearch.Options.of(goal)
           .withThreads(threads).withDetector(det.build()).withProgress(bars));
       if (!mix.reached()) {
         err.printf("warning: --target %s is not reached even with every layer in FP32 (cosine %.6f); the model has"
@@ -160,8 +208,10 @@ final class CalibrateCommand implements Callable<Integer> {
     Int8ModelWriter.Options writeOptions = Int8ModelWriter.Options.defaults().withWeightScaling(scaling)
         .withKeepFp32(keptFp32(stem, mix));
     Int8ModelWriter.Result w = Int8ModelWriter.write(fp32, r.table(), writeOptions, out);
-    o.printf("Calibrated %s on %d images (%d skipped) with %s, %s weights in %.1f s -> %s%n", model, r.images(),
-        r.skipped().size(), m.cliName(), scaling.cliName(), (System.nanoTime() - t0) / 1e9, out);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    o.printf("Calibrated %s on %d images (%d skipped%s) with %s, %s weights in %.1f s -> %s%n", model, r.images(),
+        r.skipped().size(), held > 0 ? ", " + held + " more held back for the estimate" : "", m.cliName(),
+        scaling.cliName(), seconds, out);
     o.printf("%d layers run in int8 on ncnn%s; %d ONNX nodes have Q/DQ inputs%s%n", w.int8Layers().size(),
         w.fp32Layers().isEmpty() ? "" : ", " + w.fp32Layers().size() + " kept in FP32"
             + (stem.isEmpty() ? "" : " (the stem: " + String.join(", ", stem) + "; --int8-stem quantizes it)"),
@@ -172,16 +222,62 @@ final class CalibrateCommand implements Callable<Integer> {
           + " multiple of 8 channels): %s%n", String.join(", ", w.faulty()));
     }
     o.println();
-    o.printf("%-48s %-20s %10s %10s %9s%n", "layer (worst first)", "type", "max |x|", "threshold", "cosine");
+    o.printf("%-48s %-20s %10s %10s %-10s %9s%n", "layer (worst first)", "type", "max |x|", "threshold", "method",
+        "cosine");
     for (NcnnCalibrator.LayerResult l : r.worstFirst()) {
-      o.printf("%-48s %-20s %10.4g %10.4g %9.5f%n", abbreviate(l.layer()), l.type(), l.absmax(), l.threshold(),
-          l.cosine());
+      o.printf("%-48s %-20s %10.4g %10.4g %-10s %9.5f%n", abbreviate(l.layer()), l.type(), l.absmax(), l.threshold(),
+          l.method().cliName(), l.cosine());
+    }
+    if (r.auto() != null) {
+      printAuto(o, r.auto());
     }
     if (mix != null) {
       printMixed(o, mix);
     }
+    if (estimate) {
+      boolean own = heldBack.isEmpty();
+      List<Path> on = own ? calib.subList(0, Math.min(MAX_HELD_BACK, calib.size())) : heldBack;
+      HeldBackEstimate.Result e;
+      try {
+        e = HeldBackEstimate.measure(fp32.dir(), out, on, det.build());
+      } catch (dev.reparo.ReparoException x) {
+        e = null;
+        o.println();
+        o.println("Accuracy estimate: none, the model's detections cannot be decoded: " + x.getMessage());
+      }
+      if (e == null) {
+        // said above
+      } else if (Double.isNaN(e.map())) {
+        o.println();
+        o.printf("Accuracy estimate: FP32 detects nothing at conf %.2f on the %d %s images; no estimate%n",
+            HeldBackEstimate.LABEL_CONF, e.images(), own ? "calibration" : "held-back");
+      } else {
+        o.println();
+        o.printf("Estimated accuracy (an estimate: int8 detections scored against FP32's at conf >= %.2f, %d boxes,"
+            + " not against labels) on %d %s: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f (1 = same detections as FP32)%n",
+            HeldBackEstimate.LABEL_CONF, e.labels(), e.images(),
+            own ? "calibration images (too few to hold any back: optimistic)" : "held-back calibration images",
+            e.map50(), e.map());
+        o.printf("expected mAP@0.5:0.95 drop against labels: about %.1f pt (%s); measure it with reparo eval%n",
+            HeldBackEstimate.expectedDrop(e), HeldBackEstimate.EXPECTED_DROP_BASIS);
+      }
+    }
     o.flush();
     return 0;
+  }
+
+  private static void printAuto(PrintWriter o, NcnnCalibrator.AutoSearch a) {
+    o.println();
+    o.printf("auto, on %d calibration images: int8 vs FP32 detections (mAP@0.5:0.95 against FP32's boxes at conf"
+        + " 0.25; 1 = identical) and raw-output cosine%n", a.images());
+    a.methods().forEach((k, v) -> o.printf("  %-17s %8s %10.5f%n", k.cliName() + " alone", map(v.map()),
+        v.cosine()));
+    o.printf("  %-17s %8s %10.5f  (per layer, starting from %s)%n", "chosen", map(a.chosen().map()),
+        a.chosen().cosine(), a.start().cliName());
+  }
+
+  private static String map(double v) {
+    return Double.isNaN(v) ? "-" : String.format("%.4f", v);
   }
 
   private static List<String> keptFp32(List<String> stem, MixedPrecisionSearch.Result mix) {

@@ -76,7 +76,8 @@ class BenchCommandTest {
   void benchTimesTheUnfusedAndInt8ModelsBesideTheFusedOne(@TempDir Path dir) throws Exception {
     new dev.reparo.data.SyntheticDataset(11).write(dir.resolve("calib"), 4, Progress.NONE);
     ReparoCliTest.Result c = ReparoCliTest.run(concat(new String[] {"calibrate", "-m", MODEL.toString(), "--images",
-        dir.resolve("calib/images").toString(), "--method", "minmax", "--out", dir.resolve("int8").toString()},
+        dir.resolve("calib/images").toString(), "--method", "minmax", "--no-mixed", "--out",
+        dir.resolve("int8").toString()},
         DetectAndEvalCommandTest.META));
     assertEquals(0, c.code(), c.err());
     Path out = dir.resolve("bench");

@@ -20,7 +20,8 @@ class CalibrateCommandTest {
   void helpTeachesWeightScalingAndMixedPrecision() {
     ReparoCliTest.Result r = ReparoCliTest.run("help", "calibrate");
     assertEquals(0, r.code(), r.err());
-    for (String s : List.of("--[no-]per-channel", "--mixed", "--target=COSINE", "mixed.json", "default 0.99")) {
+    for (String s : List.of("--[no-]per-channel", "--[no-]mixed", "--target=COSINE", "mixed.json", "default 0.9998",
+        "default auto", "--[no-]estimate")) {
       assertTrue(r.out().contains(s), s + " in\n" + r.out());
     }
   }
@@ -28,9 +29,9 @@ class CalibrateCommandTest {
   @Test
   void targetWithoutMixedAndOutOfRangeTargetsAreUsageErrors(@TempDir Path dir) {
     ReparoCliTest.Result r = ReparoCliTest.run("calibrate", "-m", "x.onnx", "--images", dir.toString(), "--target",
-        "0.9", "--out", dir.resolve("o").toString());
+        "0.9", "--no-mixed", "--out", dir.resolve("o").toString());
     assertEquals(1, r.code());
-    assertTrue(r.err().contains("add --mixed"), r.err());
+    assertTrue(r.err().contains("--no-mixed turns off"), r.err());
     r = ReparoCliTest.run("calibrate", "-m", "x.onnx", "--images", dir.toString(), "--mixed", "--target", "1.2",
         "--out", dir.resolve("o").toString());
     assertEquals(1, r.code());
@@ -82,7 +83,8 @@ class CalibrateCommandTest {
     for (boolean int8Stem : new boolean[] {false, true}) {
       Path out = dir.resolve("int8-" + int8Stem);
       List<String> args = new ArrayList<>(List.of("calibrate", "-m", model.toString(), "--images",
-          dir.resolve("data/images").toString(), "--count", "2", "--method", "minmax", "--out", out.toString(),
+          dir.resolve("data/images").toString(), "--count", "2", "--method", "minmax", "--no-mixed", "--out",
+          out.toString(),
           "--meta", "names=[\"a\"]", "--meta", "strides=[8]", "--meta", "anchors=[[10,13]]"));
       if (int8Stem) {
         args.add("--int8-stem");
@@ -101,6 +103,52 @@ class CalibrateCommandTest {
     assertTrue(!tables.get(false).quantizes(stem), stem + " quantized by default");
     assertTrue(tables.get(true).quantizes(stem), stem + " not quantized with --int8-stem");
     assertEquals(tables.get(true).inputScales().size() - 1, tables.get(false).inputScales().size());
+  }
+
+  /**
+   * Defaults: auto + mixed precision, the few-images warning below the minimum and not from it, the
+   * held-back estimate (1/5 of the images from 40 on, else on the calibration images, so labelled).
+   */
+  @Test
+  void defaultsWarnBelowTheMinimumAndPrintTheEstimate(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(5).write(dir.resolve("data"), CalibrateCommand.MIN_FOR_HOLD_BACK, Progress.NONE);
+    Path model = DetectAndEvalCommandTest.FIXTURES.resolve("repvgg_stack-default-torchscript13/model.onnx");
+    java.util.function.BiFunction<Integer, String, ReparoCliTest.Result> calibrate = (count, out) ->
+        ReparoCliTest.run("calibrate", "-m", model.toString(), "--images", dir.resolve("data/images").toString(),
+            "--count", count.toString(), "--threads", "2", "--out", dir.resolve(out).toString(),
+            // 8 anchors x (5 + 1 class) = the fixture's 48 channels: a head that decodes, for the estimate
+            "--meta", "names=[\"a\"]", "--meta", "strides=[4]",
+            "--meta", "anchors=[[10,13,16,30,33,23,30,61,62,45,59,119,116,90,156,198]]");
+    int below = CalibrateCommand.MIN_IMAGES - 1;
+    ReparoCliTest.Result few = calibrate.apply(below, "few");
+    assertEquals(0, few.code(), few.err());
+    assertTrue(few.err().contains("warning: calibrating on " + below + " images; below " + CalibrateCommand.MIN_IMAGES
+        + " the int8 model"), few.err());
+    assertTrue(few.out().contains("with auto,"), few.out());
+    assertTrue(few.out().contains("chosen") && few.out().contains("aciq alone"), few.out());
+    assertTrue(!few.out().contains("NaN"), "the head decodes, so the agreement is measured: " + few.out());
+    assertTrue(Files.isRegularFile(dir.resolve("few").resolve(CalibrateCommand.MIXED_JSON)), "mixed by default");
+    assertTrue(few.out().contains("on " + below + " calibration images (too few to hold any back: optimistic)")
+        || few.out().contains("FP32 detects nothing"), few.out());
+
+    ReparoCliTest.Result enough = calibrate.apply(CalibrateCommand.MIN_FOR_HOLD_BACK, "enough");
+    assertEquals(0, enough.code(), enough.err());
+    int held = CalibrateCommand.MIN_FOR_HOLD_BACK / 5;
+    assertTrue(CalibrateCommand.MIN_FOR_HOLD_BACK - held >= CalibrateCommand.MIN_IMAGES, "the test's premise");
+    assertTrue(!enough.err().contains("warning: calibrating on"), enough.err());
+    // every layer int8: the thresholds alone carry the accuracy, the minimum is higher
+    ReparoCliTest.Result allInt8 = ReparoCliTest.run("calibrate", "-m", model.toString(), "--images",
+        dir.resolve("data/images").toString(), "--count", "40", "--no-mixed", "--no-estimate", "--method", "minmax",
+        "--out", dir.resolve("all-int8").toString(), "--meta", "names=[\"a\"]", "--meta", "strides=[4]",
+        "--meta", "anchors=[[10,13,16,30,33,23,30,61,62,45,59,119,116,90,156,198]]");
+    assertEquals(0, allInt8.code(), allInt8.err());
+    assertTrue(allInt8.err().contains("warning: calibrating on 40 images; below "
+        + CalibrateCommand.MIN_IMAGES_ALL_INT8 + " with --no-mixed"), allInt8.err());
+    assertTrue(!allInt8.out().contains("Estimated accuracy"), "--no-estimate: " + allInt8.out());
+    assertTrue(enough.out().contains("on " + (CalibrateCommand.MIN_FOR_HOLD_BACK - held) + " images (0 skipped, "
+        + held + " more held back for the estimate)"), enough.out());
+    assertTrue(enough.out().contains(held + " held-back calibration images")
+        || enough.out().contains("FP32 detects nothing"), enough.out());
   }
 
   @Test

@@ -15,7 +15,12 @@ public enum CalibrationMethod {
   /** The largest |x| seen: no clipping. */
   MINMAX,
   /** A percentile of |x| (99.99 by default). */
-  PERCENTILE;
+  PERCENTILE,
+  /**
+   * Per layer, whichever of the other methods' thresholds keeps the whole model's outputs closest
+   * (cosine) to FP32 on calibration images: a measured choice, not a fixed rule.
+   */
+  AUTO;
 
   /** The name used on the command line, e.g. {@code kl}. */
   public String cliName() {

@@ -224,6 +224,48 @@ class NcnnCalibratorTest {
     }
   }
 
+  /**
+   * AUTO's promise, checked independently of its own bookkeeping: each layer's threshold is the one
+   * a single method gives that layer (methods calibrated separately on the same images), and the
+   * whole model with AUTO's table is at least as close to FP32 (output cosine on the search images,
+   * re-measured here) as with every single method's table.
+   */
+  @Test
+  void autoPicksPerLayerAMethodsThresholdAndIsAtLeastAsCloseAsEverySingleMethod(@TempDir Path dir) throws Exception {
+    DeployedModel fp32 = convert("yolov5lite_e-training-torchscript11-raw", dir.resolve("fp32"));
+    List<Path> images = list(calibration);
+    NcnnCalibrator.Result auto = NcnnCalibrator.calibrate(fp32, images, options(CalibrationMethod.AUTO).withSearchImages(4));
+    assertTrue(auto.auto() != null && auto.auto().images() == 4, String.valueOf(auto.auto()));
+    java.util.Map<CalibrationMethod, NcnnCalibrator.Result> single = new java.util.EnumMap<>(CalibrationMethod.class);
+    for (CalibrationMethod m : NcnnCalibrator.AUTO_CHOICES) {
+      single.put(m, NcnnCalibrator.calibrate(fp32, images, options(m)));
+    }
+    java.util.Set<CalibrationMethod> used = java.util.EnumSet.noneOf(CalibrationMethod.class);
+    for (int l = 0; l < auto.layers().size(); l++) {
+      NcnnCalibrator.LayerResult a = auto.layers().get(l);
+      assertTrue(NcnnCalibrator.AUTO_CHOICES.contains(a.method()), a.toString());
+      assertEquals(single.get(a.method()).layers().get(l).threshold(), a.threshold(), 0, a + ": the threshold "
+          + a.method() + " gives this layer");
+      used.add(a.method());
+    }
+    System.out.println("auto used " + used + "; " + auto.auto());
+    List<Tensor> inputs = new ArrayList<>();
+    try (Detector det = Detector.open(fp32.dir(), detectorOptions())) {
+      for (Path p : images.subList(0, 4)) {
+        inputs.add(det.preprocess(ImageLoader.read(p)));
+      }
+    }
+    OutputCosine eval = new OutputCosine(dev.reparo.quant.QuantizableLayer.lowered(fp32), inputs,
+        NcnnOptions.builder().threads(2).build()); // as the search ran (options(): 2 threads)
+    double autoCosine = eval.cosine(auto.table());
+    assertEquals(auto.auto().chosen().cosine(), autoCosine, 1e-5, "AUTO's reported cosine re-measured");
+    for (CalibrationMethod m : NcnnCalibrator.AUTO_CHOICES) {
+      double c = eval.cosine(single.get(m).table());
+      assertEquals(auto.auto().methods().get(m).cosine(), c, 1e-5, m + "'s reported cosine re-measured");
+      assertTrue(autoCosine >= c, "auto " + autoCosine + " below " + m + " " + c);
+    }
+  }
+
   @Test
   void perTensorAndPerChannelWeightsBothRunOnNcnnAndOnnxRuntime(@TempDir Path dir) throws Exception {
     DeployedModel fp32 = convert("yolov5lite_e-training-torchscript11-raw", dir.resolve("fp32"));
