@@ -5,6 +5,10 @@ import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.eval.CocoMetrics;
 import dev.reparo.eval.DetectionAgreement;
+import dev.reparo.image.ImageLoader;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +44,14 @@ final class HeldBackEstimate {
 
   private HeldBackEstimate() {}
 
+  private static BufferedImage read(Path image) {
+    try {
+      return ImageLoader.read(image);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Result measure(Path fp32, Path int8, List<Path> images, DetectorOptions base) {
     DetectorOptions opts = base.toBuilder().backend(dev.reparo.backend.BackendKind.NCNN).confThreshold(0.001f)
         .iouThreshold(0.6f).maxDetections(100).build();
@@ -47,8 +59,9 @@ final class HeldBackEstimate {
     List<List<Detection>> got = new ArrayList<>();
     try (Detector a = Detector.open(fp32, opts); Detector b = Detector.open(int8, opts)) {
       for (Path image : images) {
-        ref.add(a.detect(image));
-        got.add(b.detect(image));
+        BufferedImage decoded = read(image); // once for both models
+        ref.add(a.detect(decoded));
+        got.add(b.detect(decoded));
       }
     }
     CocoMetrics m = DetectionAgreement.score(ref, got, LABEL_CONF);

@@ -214,18 +214,6 @@ public final class Detector implements AutoCloseable {
     return task.postprocess(outputs, box, params);
   }
 
-  /**
-   * Decodes the model's raw outputs for an input made by {@link #preprocess} (outputs in the
-   * model's output order), with this detector's thresholds; boxes are in the input tensor's
-   * pixels (the letterbox is not undone). Calibration uses it to compare int8 with FP32 detections.
-   */
-  public List<Detection> decode(List<Tensor> outputs) {
-    checkOpen();
-    ImagePreprocessing p = task.preprocessing();
-    Letterbox box = p.letterbox(p.inputWidth(), p.inputHeight());
-    return task.postprocess(outputs, box, defaults);
-  }
-
   /** Detects in each image in turn; the result lists line up with {@code images}. */
   public List<List<Detection>> detectBatch(List<BufferedImage> images) {
     return detectBatch(images, defaults);

@@ -7,8 +7,8 @@ import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.detect.DetectParams;
 import dev.reparo.detect.DetectionTask;
-import dev.reparo.detect.Detector;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.detect.ImagePreprocessing;
 import dev.reparo.format.ncnn.NcnnFiles;
@@ -196,7 +196,8 @@ public final class NcnnCalibrator {
     int workers = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
     NcnnOptions one = NcnnOptions.builder().threads(1).build();
     // Detection's own pre-processing, without a second copy of the model to run it.
-    ImagePreprocessing pre = DetectionTask.forModel(fp32, options.detector()).preprocessing();
+    DetectionTask task = DetectionTask.forModel(fp32, options.detector());
+    ImagePreprocessing pre = task.preprocessing();
     try (NcnnModel net = NcnnModel.load(fp32.file(Artefact.NCNN_PARAM), fp32.file(Artefact.NCNN_BIN), one)) {
       checkNames(net, layers, fp32);
       Run run = new Run(net, pre, layers, images, Math.max(1, workers), options.progress());
@@ -254,7 +255,7 @@ public final class NcnnCalibrator {
       AutoSearch auto = null;
       if (method == CalibrationMethod.AUTO) {
         List<Tensor> inputs = run.inputs(run.good.subList(0, Math.min(options.searchImages(), run.good.size())));
-        auto = autoSearch(fp32.dir(), options.detector(), lowered, layers, byMethod, chosen, inputs, options, workers);
+        auto = autoSearch(task, lowered, layers, byMethod, chosen, inputs, options, workers);
       }
       Map<String, float[]> weightScales = new LinkedHashMap<>();
       Map<String, Float> inputScales = new LinkedHashMap<>();
@@ -308,7 +309,7 @@ public final class NcnnCalibrator {
    *
    * @param chosen filled with each layer's method
    */
-  private static AutoSearch autoSearch(Path model, DetectorOptions detector, Graph lowered, List<QuantizableLayer> layers,
+  private static AutoSearch autoSearch(DetectionTask task, Graph lowered, List<QuantizableLayer> layers,
       Map<CalibrationMethod, double[]> byMethod, CalibrationMethod[] chosen, List<Tensor> inputs, Options options,
       int workers) {
     int L = layers.size();
@@ -317,45 +318,10 @@ public final class NcnnCalibrator {
       weights[l] = layers.get(l).weightScales(options.weightScaling());
     }
     java.util.Set<String> fp32 = new java.util.HashSet<>(options.fp32Layers());
-    DetectorOptions det = detector.toBuilder().confThreshold(0.001f).iouThreshold(0.6f)
-        .maxDetections(100).build();
+    DetectParams agreement = options.detector().params().withConf(0.001f).withIou(0.6f).withMaxDetections(100);
     NcnnOptions ncnn = NcnnOptions.builder().threads(workers).build();
-    Detector decoder = null;
-    try {
-      decoder = Detector.open(model, det);
-      decoder.decode(run(lowered, inputs.get(0), ncnn)); // the head decodes, or we go without agreement
-    } catch (ReparoException e) {
-      if (decoder != null) {
-        decoder.close();
-      }
-      decoder = null; // no decodable head (metadata missing): the search needs only the cosine
-    }
-    try {
-      return autoSearch(lowered, layers, byMethod, chosen, inputs, options, workers, weights, fp32,
-          new OutputCosine(lowered, inputs, ncnn, decoder));
-    } finally {
-      if (decoder != null) {
-        decoder.close();
-      }
-    }
-  }
-
-  /** The FP32 model's outputs for one input, batch axis restored. */
-  private static List<Tensor> run(Graph lowered, Tensor input, NcnnOptions ncnn) {
-    NcnnFiles files = NcnnWriter.render(lowered, NcnnWriter.WeightStorage.FP32);
-    List<Tensor> out = new ArrayList<>();
-    try (NcnnModel m = NcnnModel.load(files.paramBytes(), files.bin(), "auto-check", ncnn);
-        NcnnSession s = m.newSession()) {
-      s.input(m.inputNames().get(0), input);
-      for (String name : m.outputNames()) {
-        Tensor t = s.extract(name);
-        int[] shape = new int[t.rank() + 1];
-        shape[0] = 1;
-        System.arraycopy(t.shape(), 0, shape, 1, t.rank());
-        out.add(t.reshape(shape));
-      }
-    }
-    return out;
+    return autoSearch(lowered, layers, byMethod, chosen, inputs, options, workers, weights, fp32,
+        new OutputCosine(lowered, inputs, ncnn, task, agreement));
   }
 
   private static AutoSearch autoSearch(Graph lowered, List<QuantizableLayer> layers,

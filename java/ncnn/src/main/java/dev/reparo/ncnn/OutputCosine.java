@@ -1,8 +1,12 @@
 package dev.reparo.ncnn;
 
 import dev.reparo.Tensor;
+import dev.reparo.ReparoException;
+import dev.reparo.detect.DetectParams;
 import dev.reparo.detect.Detection;
-import dev.reparo.detect.Detector;
+import dev.reparo.detect.DetectionTask;
+import dev.reparo.detect.ImagePreprocessing;
+import dev.reparo.detect.Letterbox;
 import dev.reparo.eval.CocoMetrics;
 import dev.reparo.eval.DetectionAgreement;
 import dev.reparo.format.ncnn.NcnnFiles;
@@ -25,22 +29,36 @@ final class OutputCosine {
   private final List<Tensor> inputs;
   private final NcnnOptions ncnn;
   private final List<List<Tensor>> reference;
-  private final Detector detector;
+  private final DetectionTask task;
+  private final DetectParams params;
   private final List<List<Detection>> referenceDetections;
   private int built;
 
   OutputCosine(Graph lowered, List<Tensor> inputs, NcnnOptions ncnn) {
-    this(lowered, inputs, ncnn, null);
+    this(lowered, inputs, ncnn, null, null);
   }
 
-  /** @param detector decodes outputs for {@link #agreement} (its thresholds apply), or null */
-  OutputCosine(Graph lowered, List<Tensor> inputs, NcnnOptions ncnn, Detector detector) {
+  /**
+   * @param task decodes outputs for {@link #score}'s detection agreement, or null for none; when
+   *     its head cannot decode the FP32 outputs, agreement is left out (NaN) too
+   * @param params the thresholds of that decoding
+   */
+  OutputCosine(Graph lowered, List<Tensor> inputs, NcnnOptions ncnn, DetectionTask task, DetectParams params) {
     this.lowered = lowered;
     this.inputs = List.copyOf(inputs);
     this.ncnn = ncnn;
-    this.detector = detector;
+    this.params = params;
     this.reference = run(lowered.copy());
-    this.referenceDetections = detector == null ? null : reference.stream().map(this::decode).toList();
+    List<List<Detection>> decoded = null;
+    if (task != null) {
+      try {
+        decoded = reference.stream().map(out -> decode(task, out)).toList();
+      } catch (ReparoException e) {
+        decoded = null; // no decodable head (metadata missing): the cosine alone is measured
+      }
+    }
+    this.task = decoded == null ? null : task;
+    this.referenceDetections = decoded;
   }
 
   /** A table's cosine and, with a detector, its detection agreement with FP32 (NaN without). */
@@ -60,10 +78,10 @@ final class OutputCosine {
     Int8Lowering.apply(g, table);
     List<List<Tensor>> got = run(g);
     double cos = cosine(got);
-    if (detector == null) {
+    if (task == null) {
       return new Score(cos, Double.NaN, Double.NaN);
     }
-    CocoMetrics m = DetectionAgreement.score(referenceDetections, got.stream().map(this::decode).toList(),
+    CocoMetrics m = DetectionAgreement.score(referenceDetections, got.stream().map(out -> decode(task, out)).toList(),
         LABEL_CONF);
     return m == null ? new Score(cos, Double.NaN, Double.NaN) : new Score(cos, m.map(), m.map50());
   }
@@ -79,14 +97,19 @@ final class OutputCosine {
     return cosine(run(g));
   }
 
-  /** Detections from ncnn's outputs, the batch axis ncnn drops put back. */
-  private List<Detection> decode(List<Tensor> outputs) {
-    return detector.decode(outputs.stream().map(t -> {
+  /**
+   * Detections from ncnn's outputs (the batch axis ncnn drops put back), boxes in input-tensor
+   * pixels: the letterbox of an image the input's own size places it unchanged.
+   */
+  private List<Detection> decode(DetectionTask task, List<Tensor> outputs) {
+    ImagePreprocessing p = task.preprocessing();
+    Letterbox whole = p.letterbox(p.inputWidth(), p.inputHeight());
+    return task.postprocess(outputs.stream().map(t -> {
       int[] shape = new int[t.rank() + 1];
       shape[0] = 1;
       System.arraycopy(t.shape(), 0, shape, 1, t.rank());
       return t.reshape(shape);
-    }).toList());
+    }).toList(), whole, params);
   }
 
   private double cosine(List<List<Tensor>> got) {
