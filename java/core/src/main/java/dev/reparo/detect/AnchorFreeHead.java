@@ -24,10 +24,10 @@ final class AnchorFreeHead extends DetectionHead {
   @Override
   Candidates decode(List<Tensor> outputs, float conf, boolean[] allowed) {
     int nc = numClasses();
-    int[] shape = outputs.size() == 1 ? outputs.get(0).shape() : new int[0];
+    int[] shape = onlyShape(outputs);
     if (shape.length != 3 || shape[0] != 1 || shape[1] != 4 + nc) {
-      throw new InvalidInputException("anchor-free output has shape " + (outputs.size() == 1 ? Arrays.toString(shape)
-          : outputs.size() + " tensors") + ", expected one [1, " + (4 + nc) + ", N] for " + nc + " classes");
+      throw new InvalidInputException("anchor-free output has shape " + describe(outputs)
+          + ", expected one [1, " + (4 + nc) + ", N] for " + nc + " classes");
     }
     int n = shape[2];
     float[] d = outputs.get(0).data();

@@ -2,7 +2,6 @@ package dev.reparo.detect;
 
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -23,10 +22,10 @@ final class DecodedAnchorHead extends DetectionHead {
   Candidates decode(List<Tensor> outputs, float conf, boolean[] allowed) {
     int nc = numClasses();
     int no = 5 + nc;
-    int[] shape = outputs.size() == 1 ? outputs.get(0).shape() : new int[0];
+    int[] shape = onlyShape(outputs);
     if (shape.length != 3 || shape[0] != 1 || shape[2] != no) {
-      throw new InvalidInputException("decoded output has shape " + (outputs.size() == 1 ? Arrays.toString(shape)
-          : outputs.size() + " tensors") + ", expected one [1, N, " + no + "] for " + nc + " classes");
+      throw new InvalidInputException("decoded output has shape " + describe(outputs)
+          + ", expected one [1, N, " + no + "] for " + nc + " classes");
     }
     float[] d = outputs.get(0).data();
     Candidates out = new Candidates();

@@ -1,6 +1,7 @@
 package dev.reparo.detect;
 
 import dev.reparo.Tensor;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,6 +45,16 @@ public abstract sealed class DetectionHead
    * @throws dev.reparo.InvalidInputException if the outputs do not have this head's layout
    */
   abstract Candidates decode(List<Tensor> outputs, float conf, boolean[] allowed);
+
+  /** The shape of a single-output head's one tensor; empty (no shape check passes) unless there is exactly one. */
+  static int[] onlyShape(List<Tensor> outputs) {
+    return outputs.size() == 1 ? outputs.get(0).shape() : new int[0];
+  }
+
+  /** The outputs as an error message names them: the one shape, or how many tensors came. */
+  static String describe(List<Tensor> outputs) {
+    return outputs.size() == 1 ? Arrays.toString(outputs.get(0).shape()) : outputs.size() + " tensors";
+  }
 
   @Override
   public String toString() {

@@ -2,7 +2,6 @@ package dev.reparo.detect;
 
 import dev.reparo.InvalidInputException;
 import dev.reparo.Tensor;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -27,10 +26,10 @@ final class EndToEndHead extends DetectionHead {
 
   @Override
   Candidates decode(List<Tensor> outputs, float conf, boolean[] allowed) {
-    int[] shape = outputs.size() == 1 ? outputs.get(0).shape() : new int[0];
+    int[] shape = onlyShape(outputs);
     if (shape.length != 3 || shape[0] != 1 || shape[2] != 6) {
-      throw new InvalidInputException("end-to-end output has shape " + (outputs.size() == 1 ? Arrays.toString(shape)
-          : outputs.size() + " tensors") + ", expected one [1, K, 6]");
+      throw new InvalidInputException("end-to-end output has shape " + describe(outputs)
+          + ", expected one [1, K, 6]");
     }
     float[] d = outputs.get(0).data();
     Candidates out = new Candidates();
