@@ -45,6 +45,9 @@ ATOL, RTOL = 1e-4, 1e-4
 # Decoded heads square and scale sigmoid outputs into pixels, which amplifies float32 rounding in
 # deep nets: the YOLOv5n-scale model differs by 1.1e-4 relative at 2 of 69,300 values.
 DECODED_RTOL = 1e-3
+# So does size: the full-size YOLOv5-Lite-s (16 ShuffleNetV2 blocks up to 464 channels, raw outputs
+# up to 3.1, mean 0.33) differs by up to 1.9e-4 at a few of its 535,500 outputs.
+FULL_ATOL = 5e-4
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ MATRIX = [
     Fixture("yolov5lite_e", D, TS, 11, "decoded"),
     Fixture("yolov5lite_s", T, TS, 13, "decoded"),
     Fixture("yolov5lite_s", D, TS, 13, "raw"),
+    Fixture("yolov5lite_s_full", T, TS, 13, "raw"),  # the published size: the speed headline
     Fixture("yolov5lite_g", T, DY, 18, "decoded"),
     Fixture("yolov5lite_g", D, TS, 17, "raw"),
     Fixture("yolov5n_focus_repvgg", T, TS, 17, "decoded"),
@@ -210,12 +214,14 @@ def write_fixture(fx: Fixture, out_root: Path, versions) -> dict:
     xn = x.numpy()
     got = run_ort(onnx_path, spec.input_name, xn, out_names)
     max_abs = 0.0
-    rtol = DECODED_RTOL if fx.head == "decoded" else RTOL
+    full = fx.model.endswith("_full")
+    rtol = DECODED_RTOL if fx.head == "decoded" or full else RTOL
+    atol = FULL_ATOL if full else ATOL
     for name, r, g in zip(out_names, ref, got):
         if r.shape != g.shape:
             raise AssertionError(f"{fx.name}: output {name} shape {g.shape} != PyTorch {r.shape}")
         diff = np.abs(g.astype(np.float64) - r.astype(np.float64))
-        bad = diff > ATOL + rtol * np.abs(r)
+        bad = diff > atol + rtol * np.abs(r)
         if bad.any():
             raise AssertionError(
                 f"{fx.name}: output {name} differs from PyTorch at {int(bad.sum())} elements, "
@@ -249,7 +255,7 @@ def write_fixture(fx: Fixture, out_root: Path, versions) -> dict:
         **count_repvgg_blocks(model),
         **facts,
         "ort_max_abs_diff": max_abs,
-        "tolerance": {"atol": ATOL, "rtol": rtol},
+        "tolerance": {"atol": atol, "rtol": rtol},
         "seed": seed_of(fx.model),
         "versions": versions,
     }

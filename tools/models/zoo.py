@@ -85,10 +85,11 @@ class PanNeck(nn.Module):
 class Detector(nn.Module):
     """backbone (returns stride 8/16/32 features) -> neck -> Detect."""
 
-    def __init__(self, backbone, neck, decode):
+    def __init__(self, backbone, neck, decode, num_classes=None):
         super().__init__()
         self.backbone, self.neck = backbone, neck
-        self.head = Detect(neck.channels, image_size=DETECTOR_SIZE, decode=decode)
+        extra = {} if num_classes is None else {"num_classes": num_classes}
+        self.head = Detect(neck.channels, image_size=DETECTOR_SIZE, decode=decode, **extra)
 
     def forward(self, x):
         return self.head(self.neck(self.backbone(x)))
@@ -135,6 +136,18 @@ def yolov5lite_s(decode):
     )
     neck = PanNeck(48, 96, 128, 32, 48, 64, c3_block("silu"), act="silu")
     return Detector(backbone, neck, decode)
+
+
+def yolov5lite_s_full(decode):
+    """YOLOv5-Lite-s at its published size (v5Lite-s.yaml: width and depth 1.0, 80 classes):
+    stem 32 + maxpool, ShuffleNetV2 stages 116x4 / 232x8 / 464x4 (ReLU), C3/SiLU PAN neck with
+    head widths 64 / 128 / 256. About 1.6 M parameters, the size the Raspberry Pi figures are for."""
+    backbone = MultiScale(
+        ShuffleNetV2Stem(32),
+        [shuffle_stage(32, 116, 4), shuffle_stage(116, 232, 8), shuffle_stage(232, 464, 4)],
+    )
+    neck = PanNeck(116, 232, 464, 64, 128, 256, c3_block("silu"), act="silu")
+    return Detector(backbone, neck, decode, num_classes=80)
 
 
 def yolov5lite_g(decode):
@@ -243,6 +256,13 @@ MODELS = {
         ),
         ModelSpec("yolov5lite_e", "detector", yolov5lite_e, D, "YOLOv5-Lite-e style: ShuffleNetV2 + tiny DW head"),
         ModelSpec("yolov5lite_s", "detector", yolov5lite_s, D, "YOLOv5-Lite-s style: ShuffleNetV2 + C3 head"),
+        ModelSpec(
+            "yolov5lite_s_full",
+            "detector",
+            yolov5lite_s_full,
+            D,
+            "YOLOv5-Lite-s at full width (ShuffleNetV2 1.0x: 116/232/464, head 64/128/256), 80 classes",
+        ),
         ModelSpec("yolov5lite_g", "detector", yolov5lite_g, D, "YOLOv5-Lite-g style: RepVGG backbone + C3 head"),
         ModelSpec(
             "yolov5n_focus_repvgg",
