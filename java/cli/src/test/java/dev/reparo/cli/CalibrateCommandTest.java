@@ -1,6 +1,7 @@
 package dev.reparo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,6 +104,42 @@ class CalibrateCommandTest {
     assertTrue(!tables.get(false).quantizes(stem), stem + " quantized by default");
     assertTrue(tables.get(true).quantizes(stem), stem + " not quantized with --int8-stem");
     assertEquals(tables.get(true).inputScales().size() - 1, tables.get(false).inputScales().size());
+  }
+
+  @Test
+  void depthwiseLayersStayFp32UnlessInt8DepthwiseIsGiven(@TempDir Path dir) throws Exception {
+    new SyntheticDataset(3).write(dir.resolve("data"), 2, Progress.NONE);
+    // ShuffleNetV2 stem and two stages at 64x64: 1x1 convolutions around depth-wise 3x3 ones
+    Path model = DetectAndEvalCommandTest.FIXTURES.resolve("shufflenetv2_backbone-default-torchscript11/model.onnx");
+    java.util.Map<Boolean, CalibrationTable> tables = new java.util.HashMap<>();
+    int depthwise = 0;
+    for (boolean int8Depthwise : new boolean[] {false, true}) {
+      Path out = dir.resolve("int8-" + int8Depthwise);
+      List<String> args = new ArrayList<>(List.of("calibrate", "-m", model.toString(), "--images",
+          dir.resolve("data/images").toString(), "--count", "2", "--method", "minmax", "--no-mixed", "--no-estimate",
+          "--out", out.toString()));
+      if (int8Depthwise) {
+        args.add("--int8-depthwise");
+      }
+      ReparoCliTest.Result r = ReparoCliTest.run(args.toArray(String[]::new));
+      assertEquals(0, r.code(), r.err());
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) depth-wise; --int8-depthwise").matcher(r.out());
+      if (!int8Depthwise) {
+        assertTrue(m.find(), r.out());
+        depthwise = Integer.parseInt(m.group(1));
+      } else {
+        assertFalse(m.find(), r.out());
+      }
+      tables.put(int8Depthwise, CalibrationTable.read(out.resolve("model.table")));
+      // ncnn's int8 layers carry int8_scale_term (param 8); the depth-wise ones only with the flag
+      for (String line : Files.readAllLines(out.resolve("model.param"))) {
+        if (line.startsWith("ConvolutionDepthWise")) {
+          assertEquals(int8Depthwise, line.contains(" 8="), line);
+        }
+      }
+    }
+    assertTrue(depthwise >= 5, "the fixture's depth-wise layers: " + depthwise);
+    assertEquals(tables.get(true).inputScales().size() - depthwise, tables.get(false).inputScales().size());
   }
 
   /**

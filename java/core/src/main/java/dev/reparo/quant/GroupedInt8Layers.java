@@ -20,10 +20,7 @@ public final class GroupedInt8Layers {
     List<String> out = new ArrayList<>();
     for (QuantizableLayer l : QuantizableLayer.find(lowered)) {
       int perGroup = l.inputChannelsPerGroup();
-      // for ConvolutionDepthWise, channels() is the group count; depth-wise: one channel per group
-      // and as many groups as outputs
-      boolean depthWise = perGroup == 1 && l.channels() == l.weight().dim(0);
-      if (l.type().equals("ConvolutionDepthWise") && !depthWise && perGroup > 0 && perGroup % 8 == 0) {
+      if (l.type().equals("ConvolutionDepthWise") && !l.isDepthwise() && perGroup > 0 && perGroup % 8 == 0) {
         out.add(l.name());
       }
     }

@@ -65,6 +65,11 @@ public record QuantizableLayer(String name, String type, String input, String ou
     return s.length == 4 ? s[1] : 0;
   }
 
+  /** A depth-wise convolution: one input channel per group and as many groups as output channels. */
+  public boolean isDepthwise() {
+    return type.equals("ConvolutionDepthWise") && inputChannelsPerGroup() == 1 && channels == weight.dim(0);
+  }
+
   /** Per-channel symmetric weight scales. */
   public float[] weightScales() {
     return weightScales(WeightScaling.PER_CHANNEL);
