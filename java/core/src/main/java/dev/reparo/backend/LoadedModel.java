@@ -32,6 +32,31 @@ public interface LoadedModel extends AutoCloseable {
     return run(preprocess(bgr, width, height, stride, input));
   }
 
+  /**
+   * The most inputs {@link #runBatch} puts into one run: 1 (the default) where every image runs
+   * alone (ncnn, which has no batch axis; models whose input declares a batch of 1); more where the
+   * backend stacks images into one {@code [N, 3, H, W]} run.
+   */
+  default int maxBatch() {
+    return 1;
+  }
+
+  /**
+   * Runs several inputs {@code [1, 3, H, W]} and returns each one's outputs (as {@link #run} would,
+   * batch axis 1) in the order of {@code inputs}. The default runs them one at a time; backends whose
+   * {@link #maxBatch} is more than 1 stack up to that many inputs of equal shape into one run and
+   * split the outputs along their first axis.
+   *
+   * @throws dev.reparo.InvalidInputException if an input does not fit the model
+   */
+  default List<List<Tensor>> runBatch(List<Tensor> inputs) {
+    List<List<Tensor>> outputs = new java.util.ArrayList<>(inputs.size());
+    for (Tensor input : inputs) {
+      outputs.add(run(input));
+    }
+    return outputs;
+  }
+
   @Override
   void close();
 }
