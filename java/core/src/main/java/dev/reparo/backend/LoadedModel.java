@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A model loaded into a backend, ready to run. Implementations must be safe for concurrent
- * {@link #run} and {@link #preprocess} calls from many threads; {@link #close} must be called once
+ * {@link #run}, {@link #runBatch} and {@link #preprocess} calls from many threads; {@link #close} must be called once
  * no call is in flight (it is idempotent).
  */
 public interface LoadedModel extends AutoCloseable {

@@ -191,6 +191,30 @@ class DetectBatchOnOnnxRuntimeTest {
     }
   }
 
+  /**
+   * A graph that declares a dynamic batch but cannot run one (a Reshape to a constant shape with a
+   * batch of 1, as in this ShuffleNet-style backbone): the batched run fails, and the images run one
+   * at a time from then on, with the detections of detect.
+   */
+  @Test
+  void aBatchTheGraphCannotRunFallsBackToOneImageAtATime(@TempDir Path dir) throws Exception {
+    Graph g = Onnx.read(DetectorOnOnnxRuntimeTest.FIXTURES.resolve("yolov5lite_s-default-torchscript13-raw/model.onnx"));
+    g.setInputs(List.of(withFirst(g.inputs().get(0), Dim.symbolic("batch"))));
+    Path model = dir.resolve("pinned-reshape.onnx");
+    Onnx.write(g, model);
+    List<BufferedImage> images = List.of(DetectorOnOnnxRuntimeTest.scene(640, 480),
+        DetectorOnOnnxRuntimeTest.scene(400, 400), DetectorOnOnnxRuntimeTest.scene(320, 480));
+    try (Detector d = Detector.open(model, DetectorOnOnnxRuntimeTest.options().backend(BackendKind.ONNXRUNTIME).build())) {
+      assertEquals(OnnxRuntimeModel.DYNAMIC_BATCH, d.maxBatch(), "declared dynamic: batching is tried");
+      List<List<Detection>> batched = d.detectBatch(images);
+      assertEquals(1, d.maxBatch(), "after the failed batch, one image at a time");
+      for (int i = 0; i < images.size(); i++) {
+        assertEquals(d.detect(images.get(i)), batched.get(i), "image " + i);
+      }
+      assertFalse(batched.get(0).isEmpty(), "the random-weight head still yields boxes at conf 0.3");
+    }
+  }
+
   @Test
   void aModelDeclaringABatchOfOneRunsImagesOneByOne() {
     try (Detector d = open(DEMO)) {
