@@ -79,21 +79,16 @@ class VideoRoundTripTest {
       out.finish();
       assertEquals(2, out.frames());
     }
-    try (VideoInput in = VideoInput.open(file)) {
-      int n = 0;
-      while (in.read()) {
-        BufferedImage got = in.image();
-        assertEquals(BufferedImage.TYPE_3BYTE_BGR, got.getType());
-        assertEquals(64, got.getWidth());
-        assertEquals(48, got.getHeight());
-        int left = got.getRGB(8, 24);
-        int right = got.getRGB(56, 24);
-        assertTrue(((left >> 16) & 255) > 180 && (left & 255) < 80, "left is red: " + Integer.toHexString(left));
-        assertTrue((right & 255) > 180 && ((right >> 16) & 255) < 80, "right is blue: " + Integer.toHexString(right));
-        n++;
-      }
-      assertEquals(2, n);
-    }
+    assertEquals(2, eachFrame(file, in -> {
+      BufferedImage got = in.image();
+      assertEquals(BufferedImage.TYPE_3BYTE_BGR, got.getType());
+      assertEquals(64, got.getWidth());
+      assertEquals(48, got.getHeight());
+      int left = got.getRGB(8, 24);
+      int right = got.getRGB(56, 24);
+      assertTrue(((left >> 16) & 255) > 180 && (left & 255) < 80, "left is red: " + Integer.toHexString(left));
+      assertTrue((right & 255) > 180 && ((right >> 16) & 255) < 80, "right is blue: " + Integer.toHexString(right));
+    }));
   }
 
   /** 446 px rows (not a multiple of swscale's blocks) once corrupted the heap when decoded to BGR. */
@@ -107,14 +102,7 @@ class VideoRoundTripTest {
       out.finish();
     }
     for (int round = 0; round < 20; round++) {
-      try (VideoInput in = VideoInput.open(file)) {
-        int n = 0;
-        while (in.read()) {
-          assertEquals(446, in.image().getWidth());
-          n++;
-        }
-        assertEquals(3, n);
-      }
+      assertEquals(3, eachFrame(file, in -> assertEquals(446, in.image().getWidth())));
     }
     // Allocations after the decoding: glibc aborts the JVM here if a chunk's header was overwritten.
     for (int i = 0; i < 200; i++) {
@@ -132,14 +120,21 @@ class VideoRoundTripTest {
       out.write(gradient(64, 64, 1), 64, 64, 64 * 3);
       out.finish();
     }
+    assertEquals(2, eachFrame(file, in -> {
+      assertEquals(100, in.frameWidth());
+      assertEquals(50, in.frameHeight());
+    }));
+  }
+
+  /** Reads every frame of {@code file}, calling {@code check} on each; returns how many there were. */
+  private static int eachFrame(Path file, java.util.function.Consumer<VideoInput> check) {
     try (VideoInput in = VideoInput.open(file)) {
       int n = 0;
       while (in.read()) {
-        assertEquals(100, in.frameWidth());
-        assertEquals(50, in.frameHeight());
+        check.accept(in);
         n++;
       }
-      assertEquals(2, n);
+      return n;
     }
   }
 
