@@ -219,8 +219,8 @@ public final class Detector implements AutoCloseable {
    * {@link #detect(BufferedImage)} returns for each image (within float rounding: a batched run may
    * sum in another order). Where the backend batches ({@code LoadedModel.maxBatch() > 1}), images
    * are letterboxed, stacked into {@code [N, 3, H, W]} and run together, N up to that maximum:
-   * ONNX Runtime, when the model's input has a dynamic batch dimension (exported so, e.g.
-   * {@code dynamic=True}; up to 16 images a run). Otherwise they run one at a time, with the same
+   * ONNX Runtime, when the model's input has a dynamic batch dimension (and a fixed height and
+   * width; up to 16 images a run). Otherwise they run one at a time, with the same
    * results: ncnn (which has no batch axis), TensorRT (engines are built for a batch of 1), and any
    * model whose input declares a batch of 1, as most exports do.
    */
