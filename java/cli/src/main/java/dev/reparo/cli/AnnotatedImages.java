@@ -1,6 +1,7 @@
 package dev.reparo.cli;
 
 import dev.reparo.detect.Detection;
+import dev.reparo.detect.draw.DetectionPainter;
 import dev.reparo.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -129,7 +130,7 @@ final class AnnotatedImages implements AutoCloseable {
   static byte[] encode(BufferedImage image, List<Detection> dets, Format format) throws IOException {
     // Nothing to draw: the decoded image itself (BGR, as the JPEG writer wants) is encoded, never changed.
     BufferedImage painted = dets.isEmpty() && image.getType() == BufferedImage.TYPE_3BYTE_BGR ? image
-        : BoxPainter.paint(image, dets);
+        : DetectionPainter.paint(image, dets);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(painted.getWidth() * painted.getHeight() / 4);
     if (format == Format.PNG) {
       ImageIO.write(painted, "png", bytes);

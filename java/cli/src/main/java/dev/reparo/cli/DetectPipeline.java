@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reparo.detect.Detection;
+import dev.reparo.detect.draw.DetectionPainter;
 import dev.reparo.video.VideoOutput;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -169,8 +167,6 @@ final class DetectPipeline {
       writer.write(f.bgr(), f.width(), f.height(), f.stride());
       return;
     }
-    BufferedImage painted = BoxPainter.paint(f.toImage(), dets);
-    byte[] data = ((DataBufferByte) painted.getRaster().getDataBuffer()).getData();
-    writer.write(ByteBuffer.wrap(data), f.width(), f.height(), f.width() * 3);
+    writer.write(DetectionPainter.paint(f.toImage(), dets));
   }
 }

@@ -2,8 +2,8 @@ package dev.reparo.cli;
 
 import dev.reparo.detect.Detection;
 import dev.reparo.detect.Detector;
+import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,14 +39,6 @@ record Frame(long index, String name, Path file, int width, int height, Buffered
 
   /** The pixels as an image: the image itself, or a copy of the frame. */
   BufferedImage toImage() {
-    if (image != null) {
-      return image;
-    }
-    BufferedImage copy = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    byte[] data = ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
-    for (int y = 0; y < height; y++) {
-      bgr.get(y * stride, data, y * width * 3, width * 3);
-    }
-    return copy;
+    return image != null ? image : ImageLoader.fromBgr(bgr, width, height, stride);
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A model loaded into a backend, ready to run. Implementations must be safe for concurrent
- * {@link #run} and {@link #preprocess} calls from many threads; {@link #close} must be called once
+ * {@link #run}, {@link #runBatch} and {@link #preprocess} calls from many threads; {@link #close} must be called once
  * no call is in flight (it is idempotent).
  */
 public interface LoadedModel extends AutoCloseable {
@@ -30,6 +30,31 @@ public interface LoadedModel extends AutoCloseable {
    */
   default List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
     return run(preprocess(bgr, width, height, stride, input));
+  }
+
+  /**
+   * The most inputs {@link #runBatch} puts into one run: 1 (the default) where every image runs
+   * alone (ncnn, which has no batch axis; models whose input declares a batch of 1); more where the
+   * backend stacks images into one {@code [N, 3, H, W]} run.
+   */
+  default int maxBatch() {
+    return 1;
+  }
+
+  /**
+   * Runs several inputs {@code [1, 3, H, W]} and returns each one's outputs (as {@link #run} would,
+   * batch axis 1) in the order of {@code inputs}. The default runs them one at a time; backends whose
+   * {@link #maxBatch} is more than 1 stack up to that many inputs of equal shape into one run and
+   * split the outputs along their first axis.
+   *
+   * @throws dev.reparo.InvalidInputException if an input does not fit the model
+   */
+  default List<List<Tensor>> runBatch(List<Tensor> inputs) {
+    List<List<Tensor>> outputs = new java.util.ArrayList<>(inputs.size());
+    for (Tensor input : inputs) {
+      outputs.add(run(input));
+    }
+    return outputs;
   }
 
   @Override

@@ -62,6 +62,7 @@ public final class ModelConverter {
   public static Result convert(Path onnx, Path outDir, boolean fp16, boolean fuse) throws IOException {
     String sha = Digests.sha256(onnx);
     Graph graph = Onnx.read(onnx);
+    DynamicBatch batch = DynamicBatch.pin(graph);
     ModelSummary before = ModelSummary.of(graph);
     PassManager.Report deploy = (fuse ? Pipelines.deploy() : Pipelines.cleanup()).run(graph);
     ShapeInference.Result shapes = ShapeInference.infer(graph);
@@ -78,7 +79,7 @@ public final class ModelConverter {
       outShapes.add(dims(shapes.shape(o.name())));
     }
 
-    byte[] fused = OnnxWriter.toBytes(graph);
+    byte[] fused = OnnxWriter.toBytes(batch == null ? graph : batch.restore(graph));
     Graph ncnn = graph.copy();
     PassManager.Report lowering = NcnnLowering.lower(ncnn);
     NcnnFiles ncnnFiles = NcnnWriter.render(ncnn, fp16 ? NcnnWriter.WeightStorage.FP16 : NcnnWriter.WeightStorage.FP32);
@@ -96,8 +97,12 @@ public final class ModelConverter {
       files.put(a.getKey().key(), name);
       digests.put(a.getKey().key(), Digests.sha256(a.getValue()));
     }
+    long[] inputShape = dims(input.shape());
+    if (batch != null) {
+      inputShape[0] = -1; // as the fused ONNX declares it; ncnn's graph has a batch of 1
+    }
     DeployedModel model = new DeployedModel(outDir, onnx.getFileName().toString(), sha, input.name(),
-        dims(input.shape()), outNames, outShapes, files, digests, fp16, graph.metadata());
+        inputShape, outNames, outShapes, files, digests, fp16, graph.metadata());
     model.write(Reparo.version());
     return new Result(model, before, after, deploy, lowering);
   }

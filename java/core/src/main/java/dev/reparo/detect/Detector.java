@@ -214,17 +214,54 @@ public final class Detector implements AutoCloseable {
     return task.postprocess(outputs, box, params);
   }
 
-  /** Detects in each image in turn; the result lists line up with {@code images}. */
+  /**
+   * Detects in each image; the result lists line up with {@code images}, and equal what
+   * {@link #detect(BufferedImage)} returns for each image (within float rounding: a batched run may
+   * sum in another order). Where the backend batches ({@code LoadedModel.maxBatch() > 1}), images
+   * are letterboxed, stacked into {@code [N, 3, H, W]} and run together, N up to that maximum:
+   * ONNX Runtime, when the model's input has a dynamic batch dimension (and a fixed height and
+   * width; up to 16 images a run). Otherwise they run one at a time, with the same
+   * results: ncnn (which has no batch axis), TensorRT (engines are built for a batch of 1), and any
+   * model whose input declares a batch of 1, as most exports do.
+   */
   public List<List<Detection>> detectBatch(List<BufferedImage> images) {
     return detectBatch(images, defaults);
   }
 
+  /** As {@link #detectBatch(List)} with {@code params} as thresholds. */
   public List<List<Detection>> detectBatch(List<BufferedImage> images, DetectParams params) {
+    checkOpen();
     List<List<Detection>> out = new ArrayList<>(images.size());
-    for (BufferedImage img : images) {
-      out.add(detect(img, params));
+    int batch = loaded.maxBatch();
+    if (batch <= 1 || images.size() <= 1) {
+      for (BufferedImage img : images) {
+        out.add(detect(img, params));
+      }
+      return out;
+    }
+    task.head(); // a model without a head fails before inference
+    for (int start = 0; start < images.size(); start += batch) {
+      List<BufferedImage> chunk = images.subList(start, Math.min(images.size(), start + batch));
+      List<Letterbox> boxes = new ArrayList<>(chunk.size());
+      List<Tensor> inputs = new ArrayList<>(chunk.size());
+      for (BufferedImage img : chunk) {
+        BufferedImage bgr = ImageLoader.toBgr(img);
+        Letterbox box = task.preprocessing().letterbox(bgr.getWidth(), bgr.getHeight());
+        boxes.add(box);
+        inputs.add(loaded.preprocess(ImagePreprocessing.pixels(bgr), bgr.getWidth(), bgr.getHeight(),
+            ImagePreprocessing.stride(bgr), task.preprocessing().input(box)));
+      }
+      List<List<Tensor>> outputs = loaded.runBatch(inputs);
+      for (int i = 0; i < chunk.size(); i++) {
+        out.add(task.postprocess(outputs.get(i), boxes.get(i), params));
+      }
     }
     return out;
+  }
+
+  /** How many images one inference run of {@link #detectBatch} takes at most; 1 where images run one by one. */
+  public int maxBatch() {
+    return loaded.maxBatch();
   }
 
   private void checkOpen() {

@@ -151,6 +151,27 @@ public final class ImageLoader {
     return img;
   }
 
+  /**
+   * A new 8-bit BGR image ({@link BufferedImage#TYPE_3BYTE_BGR}) holding a copy of packed BGR pixels,
+   * {@code stride} bytes per row from {@code bgr}'s position (which does not move): a video frame.
+   *
+   * @throws IllegalArgumentException if the size is not positive or {@code bgr} holds too few bytes
+   */
+  public static BufferedImage fromBgr(java.nio.ByteBuffer bgr, int width, int height, int stride) {
+    if (width <= 0 || height <= 0 || stride < width * 3L
+        || bgr.remaining() < (long) stride * (height - 1) + width * 3L) {
+      throw new IllegalArgumentException("a " + width + "x" + height + " BGR image with stride " + stride
+          + " needs more than the " + bgr.remaining() + " bytes given");
+    }
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    byte[] data = ((java.awt.image.DataBufferByte) out.getRaster().getDataBuffer()).getData();
+    int base = bgr.position();
+    for (int y = 0; y < height; y++) {
+      bgr.get(base + y * stride, data, y * width * 3, width * 3);
+    }
+    return out;
+  }
+
   /** Converts any decoded raster to 8-bit BGR; images already in that layout are returned as is. */
   public static BufferedImage toBgr(BufferedImage in) {
     if (in.getType() == BufferedImage.TYPE_3BYTE_BGR) {

@@ -175,4 +175,28 @@ class ImageLoaderTest {
     assertTrue(e.getMessage().startsWith("cut.png: cannot"), e.getMessage());
   }
 
+  @Test
+  void fromBgrCopiesRowsWithAStrideFromTheBufferPosition() {
+    // 3x2 pixels, stride 11 (2 padding bytes a row), starting 5 bytes into the buffer.
+    ByteBuffer buf = ByteBuffer.allocate(5 + 11 + 9);
+    for (int i = 0; i < buf.capacity(); i++) {
+      buf.put(i, (byte) i);
+    }
+    buf.position(5);
+    BufferedImage img = ImageLoader.fromBgr(buf, 3, 2, 11);
+    assertEquals(BufferedImage.TYPE_3BYTE_BGR, img.getType());
+    assertEquals(5, buf.position(), "the buffer's position does not move");
+    // Pixel (x, y) is bytes B, G, R at 5 + y * 11 + x * 3.
+    for (int y = 0; y < 2; y++) {
+      for (int x = 0; x < 3; x++) {
+        int b = 5 + y * 11 + x * 3;
+        assertEquals(((b + 2) << 16) | ((b + 1) << 8) | b, img.getRGB(x, y) & 0xFFFFFF, "pixel " + x + "," + y);
+      }
+    }
+    buf.put(5, (byte) 99);
+    assertEquals(5, img.getRGB(0, 0) & 0xFF, "a copy, not a view");
+    assertThrows(IllegalArgumentException.class, () -> ImageLoader.fromBgr(buf, 3, 3, 11));
+    assertThrows(IllegalArgumentException.class, () -> ImageLoader.fromBgr(buf, 4, 2, 11));
+    assertThrows(IllegalArgumentException.class, () -> ImageLoader.fromBgr(buf, 0, 2, 11));
+  }
 }

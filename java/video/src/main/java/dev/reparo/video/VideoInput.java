@@ -32,6 +32,8 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
+import dev.reparo.image.ImageLoader;
+import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,17 +55,23 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * Decodes the frames of a video file (any container and codec FFmpeg reads) or a V4L2 camera
- * into packed 8-bit BGR pixels in a direct buffer, one frame at a time.
+ * Decodes the frames of a video file (any container and codec FFmpeg reads), a network stream
+ * (http(s), rtsp, rtmp, ...) or a V4L2 camera into packed 8-bit BGR pixels in a direct buffer, one
+ * frame at a time. Holds FFmpeg's native decoder and buffers until {@link #close()}.
  *
  * <pre>{@code
- * try (VideoInput in = VideoInput.open(Path.of("street.mp4"))) {
- *   while (in.read()) detector.detect(in.bgr(), in.frameWidth(), in.frameHeight(), in.stride());
+ * try (VideoInput in = VideoInput.open(Path.of("street.mp4"));
+ *      VideoOutput out = new VideoOutput(Path.of("boxes.mp4"), in.frameWidth(), in.frameHeight(), in.frameRate())) {
+ *   while (in.read()) {
+ *     List<Detection> dets = detector.detect(in.bgr(), in.frameWidth(), in.frameHeight(), in.stride());
+ *     out.write(DetectionPainter.paint(in.image(), dets));
+ *   }
+ *   out.finish();
  * }
  * }</pre>
  *
- * <p>Not thread-safe: use one instance from one thread. {@link #bgr()} is overwritten by the next
- * {@link #read()} and freed by {@link #close()}.
+ * <p>Not thread-safe: use one instance from one thread (or hand it over with a happens-before
+ * edge). {@link #bgr()} is overwritten by the next {@link #read()} and freed by {@link #close()}.
  */
 public final class VideoInput implements AutoCloseable {
   private final String name;
@@ -240,6 +248,14 @@ public final class VideoInput implements AutoCloseable {
   }
 
   /**
+   * A copy of the last frame read as an 8-bit BGR image ({@link BufferedImage#TYPE_3BYTE_BGR}), to
+   * keep beyond the next {@link #read()} or to draw on ({@code DetectionPainter.paintInPlace}).
+   */
+  public BufferedImage image() {
+    return ImageLoader.fromBgr(bgr(), frameWidth, frameHeight, stride());
+  }
+
+  /**
    * Decodes the next frame. Returns false at the end of the video.
    *
    * @throws VideoException if the file cannot be read on (a broken container)
@@ -296,15 +312,22 @@ public final class VideoInput implements AutoCloseable {
     }
   }
 
+  /**
+   * Bytes past the last row that swscale may write: its vectorised BGR24 output stores whole
+   * blocks, past a row of a width that is not a multiple of the block (446 px wide frames
+   * corrupted the heap without this).
+   */
+  static final int SWS_PADDING = 256;
+
   private void convert() {
     int w = frame.width();
     int h = frame.height();
     long size = (long) w * h * 3;
-    if (pixels == null || pixels.capacity() < size) {
+    if (pixels == null || pixels.capacity() < size + SWS_PADDING) {
       if (pixels != null) {
         pixels.close();
       }
-      pixels = new BytePointer(size);
+      pixels = new BytePointer(size + SWS_PADDING);
     }
     frameWidth = w;
     frameHeight = h;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,53 @@ class VideoRoundTripTest {
   }
 
   @Test
+  void imagesWrittenAreReadBackAsImages(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("images.mp4");
+    // Not BGR (INT_RGB), so write(BufferedImage) converts it: left half red, right half blue.
+    BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 48; y++) {
+      for (int x = 0; x < 64; x++) {
+        img.setRGB(x, y, x < 32 ? 0xE02020 : 0x2020E0);
+      }
+    }
+    try (VideoOutput out = new VideoOutput(file, 64, 48, 10)) {
+      out.write(img);
+      out.write(img);
+      out.finish();
+      assertEquals(2, out.frames());
+    }
+    assertEquals(2, eachFrame(file, in -> {
+      BufferedImage got = in.image();
+      assertEquals(BufferedImage.TYPE_3BYTE_BGR, got.getType());
+      assertEquals(64, got.getWidth());
+      assertEquals(48, got.getHeight());
+      int left = got.getRGB(8, 24);
+      int right = got.getRGB(56, 24);
+      assertTrue(((left >> 16) & 255) > 180 && (left & 255) < 80, "left is red: " + Integer.toHexString(left));
+      assertTrue((right & 255) > 180 && ((right >> 16) & 255) < 80, "right is blue: " + Integer.toHexString(right));
+    }));
+  }
+
+  /** 446 px rows (not a multiple of swscale's blocks) once corrupted the heap when decoded to BGR. */
+  @Test
+  void framesOfAWidthThatIsNoMultipleOf16DecodeWithoutOverrunningTheirBuffer(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("wide.mp4");
+    try (VideoOutput out = new VideoOutput(file, 446, 628, 5)) {
+      for (int i = 0; i < 3; i++) {
+        out.write(gradient(446, 628, i), 446, 628, 446 * 3);
+      }
+      out.finish();
+    }
+    for (int round = 0; round < 20; round++) {
+      assertEquals(3, eachFrame(file, in -> assertEquals(446, in.image().getWidth())));
+    }
+    // Allocations after the decoding: glibc aborts the JVM here if a chunk's header was overwritten.
+    for (int i = 0; i < 200; i++) {
+      new org.bytedeco.javacpp.BytePointer(1 + i * 997L).close();
+    }
+  }
+
+  @Test
   void oddSizesAreRoundedDownToEvenAndOtherFrameSizesScaled(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("odd.avi");
     try (VideoOutput out = new VideoOutput(file, 101, 51, 25)) {
@@ -72,14 +120,21 @@ class VideoRoundTripTest {
       out.write(gradient(64, 64, 1), 64, 64, 64 * 3);
       out.finish();
     }
+    assertEquals(2, eachFrame(file, in -> {
+      assertEquals(100, in.frameWidth());
+      assertEquals(50, in.frameHeight());
+    }));
+  }
+
+  /** Reads every frame of {@code file}, calling {@code check} on each; returns how many there were. */
+  private static int eachFrame(Path file, java.util.function.Consumer<VideoInput> check) {
     try (VideoInput in = VideoInput.open(file)) {
       int n = 0;
       while (in.read()) {
-        assertEquals(100, in.frameWidth());
-        assertEquals(50, in.frameHeight());
+        check.accept(in);
         n++;
       }
-      assertEquals(2, n);
+      return n;
     }
   }
 

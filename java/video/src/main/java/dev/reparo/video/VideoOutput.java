@@ -38,7 +38,10 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
+import dev.reparo.image.ImageLoader;
 import dev.reparo.io.AtomicFiles;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -66,6 +69,8 @@ import org.bytedeco.javacpp.PointerPointer;
  * build has and every player plays) in an .mp4, .avi, .mkv or .mov container. Frames of another
  * size are scaled to the video's size. The file is written beside the target under a temporary
  * name and renamed into place by {@link #finish()}; {@link #close()} without it leaves no file.
+ *
+ * Holds FFmpeg's native encoder and buffers until {@link #close()} (or {@link #finish()}).
  *
  * <p>Not thread-safe: use one instance from one thread.
  */
@@ -174,6 +179,17 @@ public final class VideoOutput implements AutoCloseable {
   /** Frames written so far. */
   public long frames() {
     return frames;
+  }
+
+  /**
+   * Appends {@code image} as a frame (scaled to the video's size if it differs). A
+   * {@link BufferedImage#TYPE_3BYTE_BGR} image (what {@code DetectionPainter.paint} and
+   * {@link VideoInput#image()} return) is not converted; others are converted to BGR first.
+   */
+  public void write(BufferedImage image) {
+    BufferedImage bgr = ImageLoader.toBgr(image);
+    byte[] data = ((DataBufferByte) bgr.getRaster().getDataBuffer()).getData();
+    write(ByteBuffer.wrap(data), bgr.getWidth(), bgr.getHeight(), bgr.getWidth() * 3);
   }
 
   /** Appends a frame of packed BGR pixels, {@code stride} bytes per row (any buffer; direct ones are not copied). */

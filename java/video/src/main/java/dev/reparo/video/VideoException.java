@@ -2,7 +2,7 @@ package dev.reparo.video;
 
 import dev.reparo.ReparoException;
 
-/** A video file or camera that cannot be opened, decoded or written; the message names it. */
+/** A video file, stream or camera that cannot be opened, decoded or written; the message names it. Immutable. */
 public final class VideoException extends ReparoException {
   private static final long serialVersionUID = 1L;
 
