@@ -83,11 +83,12 @@ public final class UnshuffleChannelStages extends RewriteRule<UnshuffleChannelSt
       return Match.none();
     }
     String label = GraphQueries.label(concat);
-    ShapeInference.Result shapes = ShapeInference.infer(g);
     try {
-      return Match.at(label, plan(g, first, shapes));
+      return Match.at(label, plan(g, first, ShapeInference.infer(g)));
     } catch (PatternRefused r) {
       return Match.refused(label, r.getMessage());
+    } catch (RuntimeException e) { // an op shape inference does not know: nothing is proven
+      return Match.refused(label, "shapes could not be inferred: " + e.getMessage());
     }
   }
 
@@ -423,7 +424,8 @@ public final class UnshuffleChannelStages extends RewriteRule<UnshuffleChannelSt
             + "', which cannot take its channels in another order");
       } else if ((PER_CHANNEL_UNARY.contains(op) || POOLING.contains(op)) && n.input(0).equals(v)
           && permuted.size() == 1 && n.outputs().size() == 1 && constantsAfterFirst(g, n)
-          && channels(shapes, n.output(0)) == perm.length) {
+          && channels(shapes, n.output(0)) == perm.length
+          && !n.attrString("coordinate_transformation_mode", "").equals("tf_crop_and_resize")) {
         perms.put(n.output(0), perm);
         continue;
       } else if (ELEMENTWISE.contains(op) && sameOrderOrScalars(g, n, perms, perm)) {
