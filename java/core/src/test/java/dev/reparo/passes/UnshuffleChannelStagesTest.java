@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 /** The oracle is ONNX Runtime running the graph before and after the rewrite. */
 class UnshuffleChannelStagesTest {
   private static final int C = 8;
-  private static final int H = 4;
-  private static final int S = 8;
+  private static final int H = 8;
+  /** The input's side: the stage's maps are S/2 x S/2, a half more than MIN_HALF_ELEMENTS values. */
+  private static final int S = 64;
 
   /**
    * A ShuffleNetV2 stage of {@code blocks} blocks on a {@code [1, C, S, S]} input: a stride-2 block
@@ -153,6 +154,25 @@ class UnshuffleChannelStagesTest {
     assertEquals(0, rewrites(report));
     assertEquals(List.of("u0_cat: 'u1_r2_out' is read by Reshape 'flatten', which cannot take its channels "
         + "in another order"), report.passes().get(0).refused());
+  }
+
+  /** A stage whose maps are small is left alone: its layers' overhead would outweigh the copies. */
+  @Test
+  void refusesAStageTooSmallToGain() {
+    TestGraphs t = new TestGraphs(9, "x", 1, C, S / 2, S / 2);
+    t.g.putInitializer("u0_s5", LongTensor.vector(1, 2, H, S / 4, S / 4));
+    String a = t.op("Relu", "pa", t.conv("ca", "x", C, H, 1, 2, 1));
+    String b = t.op("Relu", "pb", t.conv("cb", "x", C, H, 1, 2, 1));
+    String cat = t.op("Concat", "u0_cat", a, b);
+    t.g.replaceNode(t.g.producer(cat), t.g.producer(cat).withAttribute(dev.reparo.graph.Attribute.of("axis", 1L)));
+    t.g.putInitializer("u0_s4", LongTensor.vector(1, 2 * H, S / 4, S / 4));
+    String r = t.op("Reshape", "u0_r1", cat, "u0_s5");
+    t.g.addNode(Node.builder("Transpose").name("u0_t").inputs(r).outputs("u0_t_out").intsAttr("perm", 0, 2, 1, 3, 4).build());
+    Graph g = t.output(t.conv("head", t.op("Reshape", "u0_r2", "u0_t_out", "u0_s4"), 2 * H, 5, 1, 1, 1));
+    PassManager.Report report = run(g);
+    assertEquals(0, rewrites(report));
+    assertEquals(List.of("u0_cat: a half of the stage holds 2048 values, fewer than 4096: the extra Slice "
+        + "outputs cost more than the copies saved"), report.passes().get(0).refused());
   }
 
   /** A shuffle input that is not a conv's output (here the stage input itself) keeps its order. */
