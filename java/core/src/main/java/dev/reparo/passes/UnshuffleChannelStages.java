@@ -132,6 +132,9 @@ public final class UnshuffleChannelStages extends RewriteRule<UnshuffleChannelSt
     if (GraphQueries.isGraphOutput(g, out)) {
       throw new PatternRefused("the stage output '" + out + "' is a graph output");
     }
+    if (new HashSet<>(sources).size() != sources.size()) {
+      throw new PatternRefused("a shuffle reads the same value twice");
+    }
     List<Edit> edits = new ArrayList<>();
     for (String s : sources) {
       edits.add(new Edit(EditKind.OUTPUT_ROWS, sourceConv(g, s, h, shapes), null));
