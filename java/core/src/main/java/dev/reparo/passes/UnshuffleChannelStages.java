@@ -1,7 +1,6 @@
 package dev.reparo.passes;
 
 import dev.reparo.Tensor;
-import dev.reparo.graph.Attribute;
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.LongTensor;
 import dev.reparo.graph.Node;
@@ -31,7 +30,7 @@ import java.util.Set;
  *
  * <p>Rewrite: tracing each source channel through the shuffles gives its <em>exit</em>: the block
  * {@code k} whose {@code B_k} holds it, or the stage output. Each source conv's output channels are
- * reordered by exit (weight and bias rows permuted), each source is split once into its exit ranges,
+ * reordered by exit (weight and bias rows permuted), each source is cut into its exit ranges,
  * {@code B_k} becomes the Concat of its ranges and the stage output the Concat of the last ranges.
  * Those values hold their channels in a known order other than the original one; every reader
  * absorbs it: a group-1 Conv permutes its weight's input channels; a depth-wise Conv (weights and
@@ -502,7 +501,6 @@ public final class UnshuffleChannelStages extends RewriteRule<UnshuffleChannelSt
     int h = s.h();
     Layout layout = layout(n, h);
     String base = GraphQueries.label(s.units().get(0).concat());
-    List<Node> added = new ArrayList<>();
     // pieces[s][e]: the value holding source s's channels that exit at e, or null
     String[][] pieces = new String[n + 1][n + 1];
     for (int src = 0; src <= n; src++) {
@@ -520,24 +518,17 @@ public final class UnshuffleChannelStages extends RewriteRule<UnshuffleChannelSt
         pieces[src][exits.get(0)] = value;
         continue;
       }
-      String[] outs = new String[exits.size()];
-      for (int i = 0; i < outs.length; i++) {
-        outs[i] = g.uniqueName(value + "_exit" + exits.get(i));
-        pieces[src][exits.get(i)] = outs[i];
+      // One Slice per range rather than one Split: Split changed signature in opset 13, and Q/DQ
+      // export can raise an older graph to 13 only without it. ncnn lowering merges the Slices of
+      // one blob that tile its channels into one Slice layer.
+      long at = 0;
+      for (int i = 0; i < exits.size(); i++) {
+        String out = g.uniqueName(value + "_exit" + exits.get(i));
+        pieces[src][exits.get(i)] = out;
+        g.addNode(channelSlice(g, base + "/unshuffle_slice" + src + "_" + exits.get(i), value, at,
+            at + sizes.get(i), out));
+        at += sizes.get(i);
       }
-      long[] sz = sizes.stream().mapToLong(Long::longValue).toArray();
-      Node.Builder split = Node.builder("Split").name(g.uniqueName(base + "/unshuffle_split" + src))
-          .outputs(outs).intAttr("axis", 1);
-      if (g.opset() >= 13) {
-        String sizesName = g.uniqueName(value + "_exit_sizes");
-        g.putInitializer(sizesName, LongTensor.vector(sz));
-        split.inputs(value, sizesName);
-      } else {
-        split.inputs(value).attr(Attribute.ints("split", sz));
-      }
-      Node node = split.build();
-      g.addNode(node);
-      added.add(node);
     }
     for (int e = 1; e <= n; e++) {
       String old = e < n ? s.bValues().get(e - 1) : s.units().get(n - 1).x();
@@ -562,6 +553,23 @@ public final class UnshuffleChannelStages extends RewriteRule<UnshuffleChannelSt
     }
     GraphEdits.removeNodes(g, doomed);
     g.sortTopologically();
+  }
+
+  /** {@code x[:, start:end]} as a Slice node of the graph's opset (inputs from 10, attributes before). */
+  private static Node channelSlice(Graph g, String name, String x, long start, long end, String out) {
+    Node.Builder b = Node.builder("Slice").name(g.uniqueName(name)).outputs(out);
+    if (g.opset() < 10) {
+      return b.inputs(x).intsAttr("starts", start).intsAttr("ends", end).intsAttr("axes", 1).build();
+    }
+    String[] consts = {"starts", "ends", "axes"};
+    long[] values = {start, end, 1};
+    String[] ins = new String[4];
+    ins[0] = x;
+    for (int i = 0; i < 3; i++) {
+      ins[i + 1] = g.uniqueName(out + "_" + consts[i]);
+      g.putInitializer(ins[i + 1], LongTensor.vector(values[i]));
+    }
+    return b.inputs(ins).build();
   }
 
   /** Permutes the weights of the conv writing {@code e.convOutput()} as the edit says. */
