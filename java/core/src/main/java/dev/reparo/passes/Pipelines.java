@@ -29,8 +29,8 @@ public final class Pipelines {
    * passes would turn an identity branch's bare BN into a Mul+Add that no longer reads as a
    * branch), Focus, Conv+BN fusion, per-channel Mul/Add constants into the conv before them and
    * constant shifts into the unpadded conv after them,
-   * BatchNormalization to Mul+Add for what no conv absorbed, and
-   * cleanup again.
+   * BatchNormalization to Mul+Add for what no conv absorbed, ShuffleNetV2 stages without their
+   * shuffles (after the BN fusion, as it reorders conv outputs), and cleanup again.
    */
   public static List<GraphPass> deployPasses() {
     List<GraphPass> passes = new ArrayList<>(cleanupPasses());
@@ -40,6 +40,7 @@ public final class Pipelines {
     passes.add(new FuseConvAffine());
     passes.add(new FoldInputShiftIntoConv());
     passes.add(new BatchNormToAffine());
+    passes.add(new UnshuffleChannelStages());
     passes.addAll(cleanupPasses());
     return List.copyOf(passes);
   }

@@ -12,7 +12,7 @@ class PipelinesTest {
     List<String> names = Pipelines.deployPasses().stream().map(GraphPass::name).toList();
     assertEquals(List.of("fold-constants", "eliminate-identity", "eliminate-dead-nodes",
         "reparameterize-repvgg", "fuse-focus", "fuse-conv-batchnorm", "fuse-conv-affine",
-        "fold-input-shift-into-conv", "batchnorm-to-affine",
+        "fold-input-shift-into-conv", "batchnorm-to-affine", "unshuffle-channel-stages",
         "fold-constants", "eliminate-identity", "eliminate-dead-nodes"), names);
   }
 
