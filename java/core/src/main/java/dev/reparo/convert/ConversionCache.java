@@ -19,7 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Converted models on disk, keyed by the source file's SHA-256 and Reparo's version, so that
+ * Converted models on disk, keyed by the source file's SHA-256 and {@link Reparo#converterId()} (the
+ * version, and for snapshots also the build time, so a rebuilt converter never reuses an older
+ * build's conversion), so that
  * {@code Detector.open("model.onnx")} converts once and later opens reuse the result. An entry is
  * built in a temporary directory under a file lock and renamed into place; an entry whose
  * {@code model.json} is missing, unreadable or names another source hash, or one of whose
@@ -63,7 +65,7 @@ public final class ConversionCache {
   /** The converted form of {@code onnx}, converting it first if the cache has no valid entry. */
   public DeployedModel deploy(Path onnx) throws IOException {
     String sha = Digests.sha256(onnx);
-    Path entry = root.resolve(sha.substring(0, 16) + "-" + Reparo.version());
+    Path entry = root.resolve(sha.substring(0, 16) + "-" + Reparo.converterId());
     DeployedModel cached = valid(entry, sha);
     if (cached != null) {
       return cached;
