@@ -193,12 +193,12 @@ class DetectBatchOnOnnxRuntimeTest {
 
   /**
    * A graph that declares a dynamic batch but cannot run one (a Reshape to a constant shape with a
-   * batch of 1, as in this ShuffleNet-style backbone): the batched run fails, and the images run one
+   * batch of 1, as in this decoded head's reshape to [1, 3, 5 + classes, H, W]): the batched run fails, and the images run one
    * at a time from then on, with the detections of detect.
    */
   @Test
   void aBatchTheGraphCannotRunFallsBackToOneImageAtATime(@TempDir Path dir) throws Exception {
-    Graph g = Onnx.read(DetectorOnOnnxRuntimeTest.FIXTURES.resolve("yolov5lite_s-default-torchscript13-raw/model.onnx"));
+    Graph g = Onnx.read(DetectorOnOnnxRuntimeTest.FIXTURES.resolve("yolov5lite_e-default-torchscript11-decoded/model.onnx"));
     g.setInputs(List.of(withFirst(g.inputs().get(0), Dim.symbolic("batch"))));
     Path model = dir.resolve("pinned-reshape.onnx");
     Onnx.write(g, model);
