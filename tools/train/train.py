@@ -2,6 +2,7 @@
 
     python train.py --train DIR --val DIR --out RUN [--epochs N] [--batch 32] [--resume]
 
+With --init it fine-tunes from existing weights (e.g. the committed demo.onnx) instead of from scratch.
 Per epoch it logs the mean losses (box, obj, cls) and the val mAP of the EMA weights
 (pycocotools) to RUN/history.json; RUN/last.pt holds everything needed to resume.
 """
@@ -62,6 +63,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", type=Path,
+                    help="start from these weights: a training-form .onnx (export_demo.py's) or a state_dict .pt")
+    ap.add_argument("--warmup", type=int, default=300, help="warm-up iterations (at most 10%% of all)")
     ap.add_argument("--max-iters", type=int, default=0, help="stop after this many iterations (timing runs)")
     ap.add_argument("--stop-after", type=int, default=0,
                     help="end after this many epochs, keeping the --epochs learning-rate schedule (0: all)")
@@ -78,12 +82,23 @@ def main():
     print(f"data: {len(train.images)} train / {len(val.images)} val images loaded in {time.time() - t0:.0f} s", flush=True)
 
     model = build_model()
+    if args.init:
+        if args.init.suffix == ".onnx":
+            from onnx_weights import load_from_onnx, max_difference
+            load_from_onnx(model, args.init)
+            diff = max_difference(model, args.init)
+            if diff > 1e-4:
+                raise SystemExit(f"{args.init}: loaded model differs from ONNX Runtime by {diff}")
+            print(f"initialised from {args.init} (max |PyTorch - ONNX Runtime| {diff:.1e})", flush=True)
+        else:
+            model.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=True), strict=False)
+            print(f"initialised from {args.init}", flush=True)
     ema = Ema(model)
     opt = torch.optim.AdamW(param_groups(model, 5e-4), lr=args.lr, betas=(0.937, 0.999))
     loss_fn = YoloLoss(NUM_CLASSES, IMAGE_SIZE)
     iters_per_epoch = math.ceil(len(train.images) / args.batch)
     total = iters_per_epoch * args.epochs
-    warmup = min(300, total // 10)
+    warmup = min(args.warmup, total // 10)
 
     def lr_at(it):  # linear warm-up, then cosine down to 5%
         if it < warmup:
