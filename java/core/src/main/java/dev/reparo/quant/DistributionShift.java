@@ -21,12 +21,12 @@ import java.util.List;
  * Each is averaged over the layers for the summary. Medians, so a few dead channels (running
  * variance near 0) do not decide.
  *
- * <p>The thresholds come from Reparo's demo model (benchmarks/README.md, "Calibration images unlike
- * the training images"): on 32 images like its training images the summary was about 0.05 / 0.05,
- * on shifted sets (lower contrast, colour cast, blur, noise, JPEG 35; images the old model lost
- * 8-30 % mAP on) 0.14-0.19 / 0.30-0.48, on noise images 0.47-0.64 / 1.1-1.2 and on black images
- * 0.61 / 2.7. {@link Report#unlike} is true above {@link #MEAN_SHIFT_LIMIT} or
- * {@link #VARIANCE_CHANGE_LIMIT}: noise-like, not merely a different camera.
+ * <p>The limits come from measurements on Reparo's demo model (benchmarks/README.md, "Calibration
+ * images unlike the training images"): scenes like its training images gave about 0.05 / 0.05-0.15,
+ * shifted scenes (lower contrast, colour cast, blur, noise, JPEG 35) 0.14-0.19 / 0.30-0.48, noise
+ * and flat images 0.27-0.46 / 0.87-1.33, a mixed folder of noise 0.22 / 0.76. {@link Report#unlike}
+ * is true above {@link #MEAN_SHIFT_LIMIT} or {@link #VARIANCE_CHANGE_LIMIT}: noise-like, not merely
+ * another camera.
  *
  * <p>Not thread-safe: {@link #add} from one thread.
  */
