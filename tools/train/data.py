@@ -71,6 +71,7 @@ def letterbox(image: Image.Image, size: int) -> np.ndarray:
 
 
 MOSAIC_P = 0.3  # share of training images that are a 2x2 mosaic of four (each at half size)
+NOISE_P = 0.0  # share of training images replaced by object-free noise (train.py --noise-p sets it)
 AFFINE_P = 0.5  # share of the others that are rescaled (0.7-1.3x) and shifted (up to 10% of the side)
 
 
@@ -125,6 +126,20 @@ def _affine(img, t, generator):
     return out, t
 
 
+def _noise(size, generator):
+    """An object-free noise image: uniform, Gaussian around a random grey, or smooth colour noise."""
+    kind = int(torch.randint(0, 3, (1,), generator=generator))
+    if kind == 0:
+        x = torch.rand(3, size, size, generator=generator)
+    elif kind == 1:
+        x = _rand(generator, 0.2, 0.8) + _rand(generator, 0.05, 0.3) * torch.randn(3, size, size, generator=generator)
+    else:
+        cells = int(torch.randint(4, 33, (1,), generator=generator))
+        x = torch.nn.functional.interpolate(torch.rand(1, 3, cells, cells, generator=generator), size=size,
+                                            mode="bilinear", align_corners=False)[0]
+    return ((x.clamp(0, 1) * 255).round() / 255)
+
+
 def batches(split: Split, batch_size: int, generator: torch.Generator, augment: bool):
     """Yields (images float (B,3,S,S) in [0,1], targets (n,6): batch index, class, cx, cy, w, h).
 
@@ -141,7 +156,9 @@ def batches(split: Split, batch_size: int, generator: torch.Generator, augment: 
         targets = []
         for b, i in enumerate(idx):
             t = torch.from_numpy(split.labels[i]).clone()
-            if augment:
+            if augment and NOISE_P and _rand(generator) < NOISE_P:
+                x[b], t = _noise(size, generator), t[:0]
+            elif augment:
                 if _rand(generator) < MOSAIC_P:
                     x[b], t = _mosaic(split, i, generator)
                 elif _rand(generator) < AFFINE_P:
