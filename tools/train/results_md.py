@@ -43,7 +43,7 @@ def main():
     history = json.loads((args.run / "history.json").read_text())
     best = torch.load(args.run / "best.pt", map_location="cpu", weights_only=False)
     a = best["args"]
-    settings = {k: a[k] for k in ("epochs", "batch", "lr", "warmup", "threads", "seed") if k in a}
+    settings = {k: a[k] for k in ("epochs", "batch", "lr", "warmup", "threads", "seed", "noise_p") if k in a}
 
     lines = ["# Demo model: training results", "",
              "Regenerate with `tools/train/train_demo.sh` (it documents every set). The model is fine-tuned from",
@@ -54,8 +54,10 @@ def main():
              "The epoch is chosen on a separate selection set (varied, seed 3); the results below are on other sets.",
              "pycocotools, conf 0.001, NMS IoU 0.6, 100 detections per image; noise: 60 object-free noise images",
              "(uniform, Gaussian, smooth), detections at score >= 0.25 (detect's default).", ""]
-    lines += ["Settings: " + ", ".join(f"{k} {v}" for k, v in settings.items())
-              + f"; chosen epoch {best['epoch']} (best selection mAP@0.5:0.95)", ""]
+    lines += [("Settings (stage 2, the exported model): " if args.first else "Settings: ")
+              + ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
+              + f"; chosen epoch {best['epoch']} (best selection mAP@0.5:0.95)"
+              + (". Stage 1: below." if args.first else ""), ""]
     lines += ["## Training curve (EMA weights; selection set: varied seed 3; noise: images of 60 with a detection",
               "at score >= 0.25, noise seed 1 - the results below use seed 0)", "",
               "| stage | epoch | box loss | obj loss | cls loss | sel mAP@0.5 | sel mAP@0.5:0.95 | noise | train s |",
