@@ -25,7 +25,7 @@ if [ ! -f "$work/demo/demo.onnx" ]; then
 fi
 if [ ! -d "$work/data/images" ] || [ "$(ls "$work/data/images" | wc -l)" != "$n" ]; then
   rm -rf "$work/data"
-  "$reparo" synth --out "$work/data" --count "$n" --seed 7 >/dev/null 2>&1
+  "$reparo" synth --out "$work/data" --count "$n" --seed 7 --style classic >/dev/null 2>&1
 fi
 model=$work/demo/demo.onnx
 images=$work/data/images

@@ -20,8 +20,8 @@ while [ $# -gt 0 ]; do
 done
 reparo="$root/reparo"
 mkdir -p "$work"
-[ -f "$work/val/annotations.json" ] || "$reparo" synth --out "$work/val" --count 500 --seed 2 --quiet >/dev/null
-[ -f "$work/calib/annotations.json" ] || "$reparo" synth --out "$work/calib" --count "$count" --seed 3 --quiet >/dev/null
+[ -f "$work/val/annotations.json" ] || "$reparo" synth --out "$work/val" --count 500 --seed 2 --style classic --quiet >/dev/null
+[ -f "$work/calib/annotations.json" ] || "$reparo" synth --out "$work/calib" --count "$count" --seed 3 --style classic --quiet >/dev/null
 [ -f "$work/demo/demo.onnx" ] || "$reparo" detect --demo -o "$work/demo" >/dev/null
 model="$work/demo/demo.onnx"
 first=$(ls "$work/val/images" | head -n 1)

@@ -27,10 +27,10 @@ reparo=${REPARO:-$root/reparo}
 python=${PYTHON:-python3}
 mkdir -p "$work"
 cd "$work"
-[ -f val2/annotations.json ] || $reparo synth --out val2 --count 500 --seed 2 --quiet >/dev/null
-[ -f val5/annotations.json ] || $reparo synth --out val5 --count 500 --seed 5 --quiet >/dev/null
+[ -f val2/annotations.json ] || $reparo synth --out val2 --count 500 --seed 2 --style classic --quiet >/dev/null
+[ -f val5/annotations.json ] || $reparo synth --out val5 --count 500 --seed 5 --style classic --quiet >/dev/null
 [ -f val5s/annotations.json ] || "$python" "$root/benchmarks/shift-images.py" val5 val5s >/dev/null
-[ -f calib/annotations.json ] || $reparo synth --out calib --count 200 --seed 3 --quiet >/dev/null
+[ -f calib/annotations.json ] || $reparo synth --out calib --count 200 --seed 3 --style classic --quiet >/dev/null
 cp "$root/java/cli/src/main/resources/dev/reparo/demo/demo.onnx" demo.onnx
 sets="val2 val5 val5s"
 

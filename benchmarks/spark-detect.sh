@@ -25,7 +25,7 @@ export REPARO_CACHE="$work/cache"
 
 # Two image sets: the first N images, and 2N (the same N plus N more).
 if [ ! -d "$work/data2" ]; then
-  "$reparo" synth --out "$work/data2" --count $((2 * n)) --seed 7 >/dev/null 2>&1
+  "$reparo" synth --out "$work/data2" --count $((2 * n)) --seed 7 --style classic >/dev/null 2>&1
 fi
 if [ ! -d "$work/data1/images" ]; then
   mkdir -p "$work/data1/images"

@@ -112,7 +112,7 @@ if [ "$demo" = 1 ]; then
 else
   conf=0.5
   fixture="$REPARO_ROOT/java/core/src/test/resources/fixtures/yolov5lite_g-default-torchscript17-raw/model.onnx"
-  run_x86 "$work/x86" synth --out "$work/data" --count 3 --seed 7 --quiet >/dev/null
+  run_x86 "$work/x86" synth --out "$work/data" --count 3 --seed 7 --style classic --quiet >/dev/null
   detect_args=(detect -m "$fixture" -s "$work/data/images" -o annotated --conf "$conf"
     --meta 'names=["circle","square","triangle","ring","cross","star"]' --meta 'strides=[8,16,32]'
     --meta 'anchors=[[10,13,16,30,33,23],[30,61,62,45,59,119],[116,90,156,198,373,326]]')

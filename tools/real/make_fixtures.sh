@@ -23,8 +23,8 @@ venv "$HERE/.venv-ultralytics" "$HERE/requirements-ultralytics.txt"
 venv "$HERE/.venv-yolov5" "$HERE/requirements-yolov5.txt"
 
 mkdir -p "$WORK"
-[ -f "$WORK/train/annotations.json" ] || "$ROOT/reparo" synth --out "$WORK/train" --count 1500 --seed 11
-[ -f "$WORK/val/annotations.json" ] || "$ROOT/reparo" synth --out "$WORK/val" --count 200 --seed 12
+[ -f "$WORK/train/annotations.json" ] || "$ROOT/reparo" synth --out "$WORK/train" --count 1500 --seed 11 --style classic
+[ -f "$WORK/val/annotations.json" ] || "$ROOT/reparo" synth --out "$WORK/val" --count 200 --seed 12 --style classic
 export YOLO_OFFLINE=1
 "$HERE/.venv-ultralytics/bin/python" "$HERE/ultralytics_fixtures.py" --data "$WORK" --work "$WORK/work" --out "$OUT"
 "$HERE/.venv-yolov5/bin/python" "$HERE/yolov5_fixtures.py" --data "$WORK/val" --work "$WORK/work5" --out "$OUT"

@@ -70,8 +70,82 @@ def letterbox(image: Image.Image, size: int) -> np.ndarray:
     return out
 
 
+MOSAIC_P = 0.3  # share of training images that are a 2x2 mosaic of four (each at half size)
+NOISE_P = 0.0  # share of training images replaced by object-free noise (train.py --noise-p sets it)
+AFFINE_P = 0.5  # share of the others that are rescaled (0.7-1.3x) and shifted (up to 10% of the side)
+
+
+def _rand(generator, low=0.0, high=1.0):
+    return low + (high - low) * torch.rand(1, generator=generator).item()
+
+
+def _mosaic(split: Split, first: int, generator):
+    """Image `first` and three random others, each halved, as the four quadrants; their labels."""
+    n, size = len(split.images), split.images.shape[1]
+    half = size // 2
+    others = torch.randint(0, n, (3,), generator=generator).tolist()
+    out = torch.empty(3, size, size)
+    labels = []
+    for q, i in enumerate([first] + others):
+        img = torch.from_numpy(split.images[i]).permute(2, 0, 1).float().div_(255)
+        small = torch.nn.functional.interpolate(img[None], size=(half, half), mode="bilinear",
+                                                align_corners=False, antialias=True)[0]
+        ox, oy = (q % 2) * half, (q // 2) * half
+        out[:, oy:oy + half, ox:ox + half] = small
+        t = torch.from_numpy(split.labels[i]).clone()
+        t[:, 1:] *= half / size
+        t[:, 1] += ox
+        t[:, 2] += oy
+        labels.append(t)
+    return out, torch.cat(labels, 0)
+
+
+def _affine(img, t, generator):
+    """Rescales by 0.7-1.3 and shifts by up to 10% of the side, grey fill; boxes clipped, and
+    dropped when less than 40% of them (or under 2 px a side) stays in the image."""
+    size = img.shape[1]
+    s = _rand(generator, 0.7, 1.3)
+    new = max(8, round(size * s))
+    scaled = torch.nn.functional.interpolate(img[None], size=(new, new), mode="bilinear",
+                                             align_corners=False, antialias=s < 1)[0]
+    dx = round((size - new) / 2 + _rand(generator, -0.1, 0.1) * size)
+    dy = round((size - new) / 2 + _rand(generator, -0.1, 0.1) * size)
+    out = torch.full_like(img, LETTERBOX_FILL / 255)
+    x0, y0 = max(0, dx), max(0, dy)
+    x1, y1 = min(size, dx + new), min(size, dy + new)
+    if x1 > x0 and y1 > y0:
+        out[:, y0:y1, x0:x1] = scaled[:, y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+    if len(t) == 0:
+        return out, t
+    cx, cy, w, h = t[:, 1] * s + dx, t[:, 2] * s + dy, t[:, 3] * s, t[:, 4] * s
+    bx1, by1 = (cx - w / 2).clamp(0, size), (cy - h / 2).clamp(0, size)
+    bx2, by2 = (cx + w / 2).clamp(0, size), (cy + h / 2).clamp(0, size)
+    cw, ch = bx2 - bx1, by2 - by1
+    keep = (cw * ch >= 0.4 * w * h) & (cw >= 2) & (ch >= 2)
+    t = torch.stack((t[:, 0], (bx1 + bx2) / 2, (by1 + by2) / 2, cw, ch), 1)[keep]
+    return out, t
+
+
+def _noise(size, generator):
+    """An object-free noise image: uniform, Gaussian around a random grey, or smooth colour noise."""
+    kind = int(torch.randint(0, 3, (1,), generator=generator))
+    if kind == 0:
+        x = torch.rand(3, size, size, generator=generator)
+    elif kind == 1:
+        x = _rand(generator, 0.2, 0.8) + _rand(generator, 0.05, 0.3) * torch.randn(3, size, size, generator=generator)
+    else:
+        cells = int(torch.randint(4, 33, (1,), generator=generator))
+        x = torch.nn.functional.interpolate(torch.rand(1, 3, cells, cells, generator=generator), size=size,
+                                            mode="bilinear", align_corners=False)[0]
+    return ((x.clamp(0, 1) * 255).round() / 255)
+
+
 def batches(split: Split, batch_size: int, generator: torch.Generator, augment: bool):
-    """Yields (images float (B,3,S,S) in [0,1], targets (n,6): batch index, class, cx, cy, w, h)."""
+    """Yields (images float (B,3,S,S) in [0,1], targets (n,6): batch index, class, cx, cy, w, h).
+
+    Augmentation (training): mosaic (MOSAIC_P) or rescale+shift (AFFINE_P), flips, channel order,
+    saturation 0.5-1.5, contrast 0.75-1.25, brightness +-0.05.
+    """
     n = len(split.images)
     order = torch.randperm(n, generator=generator) if augment else torch.arange(n)
     size = split.images.shape[1]
@@ -82,7 +156,13 @@ def batches(split: Split, batch_size: int, generator: torch.Generator, augment: 
         targets = []
         for b, i in enumerate(idx):
             t = torch.from_numpy(split.labels[i]).clone()
-            if augment:
+            if augment and NOISE_P and _rand(generator) < NOISE_P:
+                x[b], t = _noise(size, generator), t[:0]
+            elif augment:
+                if _rand(generator) < MOSAIC_P:
+                    x[b], t = _mosaic(split, i, generator)
+                elif _rand(generator) < AFFINE_P:
+                    x[b], t = _affine(x[b], t, generator)
                 # the shapes are symmetric enough that flips keep their class
                 if torch.rand(1, generator=generator).item() < 0.5:
                     x[b] = x[b].flip(-1)
@@ -90,8 +170,10 @@ def batches(split: Split, batch_size: int, generator: torch.Generator, augment: 
                 if torch.rand(1, generator=generator).item() < 0.5:
                     x[b] = x[b].flip(-2)
                     t[:, 2] = size - t[:, 2]
-                # colour is no cue for any class: permute channels, jitter brightness/contrast
+                # colour is no cue for any class: permute channels, jitter saturation, brightness/contrast
                 x[b] = x[b][torch.randperm(3, generator=generator)]
+                grey = x[b].mean(0, keepdim=True)
+                x[b] = (grey + (x[b] - grey) * _rand(generator, 0.5, 1.5)).clamp_(0, 1)
                 gain = 0.75 + 0.5 * torch.rand(1, generator=generator).item()
                 bias = 0.1 * (torch.rand(1, generator=generator).item() - 0.5)
                 x[b] = ((x[b] - 0.5) * gain + 0.5 + bias).clamp_(0, 1)

@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--weights", type=Path, required=True)
     ap.add_argument("--metrics", type=Path, required=True, help="evaluate.py's JSON output")
     ap.add_argument("--out", type=Path, required=True, help="folder for demo.onnx and demo.json")
+    ap.add_argument("--unseen", type=Path, help="evaluate.py's JSON on an unseen-seed varied set (reported in demo.json)")
+    ap.add_argument("--shifted", type=Path, help="evaluate.py's JSON on that set shifted (reported in demo.json)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     ckpt = torch.load(args.weights, map_location="cpu", weights_only=False)
@@ -107,12 +109,21 @@ def main():
         "metadata_props": meta,
         "training": {"epochs": len(history), "train_images": ckpt["args"].get("train"),
                      "args": ckpt["args"], "final_epoch": history[-1] if history else None},
-        "val": {"images": 500, "evaluator": "pycocotools COCOeval bbox",
+        "val": {"images": 500, "set": "reparo synth --style classic --seed 2 (DemoModelTest re-measures it)",
+                "evaluator": "pycocotools COCOeval bbox",
                 "map50": round(metrics["map50"], 4), "map50_95": round(metrics["map50_95"], 4),
                 "per_class_ap50_95": {NAMES[int(k)]: round(v[0], 4) for k, v in metrics["per_class"].items()},
                 "per_class_ap50": {NAMES[int(k)]: round(v[1], 4) for k, v in metrics["per_class"].items()}},
     }
-    (args.out / "demo.json").write_text(json.dumps(info, indent=1) + "\n")
+    for key, path, what in (("unseen", args.unseen, "reparo synth --style varied --seed 4, 500 images"),
+                            ("shifted", args.shifted, "the same through benchmarks/shift-images.py")):
+        if path:
+            r = json.loads(path.read_text())
+            info[key] = {"set": what, "map50": round(r["map50"], 4), "map50_95": round(r["map50_95"], 4),
+                         "noise": r.get("noise")}
+    tmp_json = args.out / "demo.json.tmp"
+    tmp_json.write_text(json.dumps(info, indent=1) + "\n")
+    tmp_json.replace(args.out / "demo.json")
     print(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1e6:.2f} MB, {bn} BatchNormalization nodes, "
           f"max |ORT - PyTorch| {max_diff:.2e})")
 

@@ -8,6 +8,7 @@ import dev.reparo.graph.Graph;
 import dev.reparo.ncnn.MixedPrecisionSearch;
 import dev.reparo.ncnn.NcnnCalibrator;
 import dev.reparo.quant.CalibrationMethod;
+import dev.reparo.quant.DistributionShift;
 import dev.reparo.quant.GroupedInt8Layers;
 import dev.reparo.quant.DepthwiseLayers;
 import dev.reparo.quant.ImageInputLayers;
@@ -52,6 +53,11 @@ import picocli.CommandLine.Spec;
     "detections are compared with FP32's there: calibrate prints that agreement and the mAP drop",
     "it predicts, as an estimate. It warns below " + CalibrateCommand.MIN_IMAGES + " images ("
         + CalibrateCommand.MIN_IMAGES_ALL_INT8 + " with --no-mixed).",
+    "",
+    "Calibrate also checks that the images look like the model's training images: on up to "
+        + TrainingDistributionCheck.MAX_IMAGES + " of them it",
+    "runs the training-form ONNX and compares each BatchNorm's input with the running mean and variance",
+    "training left in it; far from them (as on noise images) it warns. Fused models carry no such statistics.",
     "",
     "Mixed precision keeps the layers int8 hurts most in FP32: each layer's sensitivity is the model-output",
     "cosine to FP32 with only that layer in int8; from all-int8, the most sensitive layers move to",
@@ -245,6 +251,8 @@ final class CalibrateCommand implements Callable<Integer> {
     if (mix != null) {
       printMixed(o, mix);
     }
+    printDistribution(o, err, TrainingDistributionCheck.measure(model,
+        dev.reparo.detect.DetectionTask.forModel(fp32, det.build()).preprocessing(), calib));
     if (estimate) {
       boolean own = heldBack.isEmpty();
       List<Path> on = own ? calib.subList(0, Math.min(MAX_HELD_BACK, calib.size())) : heldBack;
@@ -285,6 +293,32 @@ final class CalibrateCommand implements Callable<Integer> {
         v.cosine()));
     o.printf("  %-17s %8s %10.5f  (per layer, starting from %s)%n", "chosen", map(a.chosen().map()),
         a.chosen().cosine(), a.start().cliName());
+  }
+
+  private static void printDistribution(PrintWriter o, PrintWriter err, TrainingDistributionCheck.Outcome c) {
+    o.println();
+    if (c.report() == null) {
+      o.println("Training-distribution check: none; " + c.unavailable());
+      return;
+    }
+    DistributionShift.Report r = c.report();
+    o.printf("Training-distribution check on %d calibration images (BatchNorm inputs of the training-form model vs"
+        + " their running statistics, %d layers): mean shift %.3f sd (limit %.2f), variance change %.3f (|ln"
+        + " ratio|, limit %.2f)%n", r.images(), r.layers().size(), r.meanShift(), DistributionShift.MEAN_SHIFT_LIMIT,
+        r.varianceChange(), DistributionShift.VARIANCE_CHANGE_LIMIT);
+    StringBuilder worst = new StringBuilder();
+    for (DistributionShift.Layer l : r.worst(3)) {
+      worst.append(worst.length() == 0 ? "" : ", ").append(String.format("%s (%.2f, %.2f)", l.layer(), l.meanShift(),
+          l.varianceChange()));
+    }
+    o.println("  furthest layers (mean shift, variance change): " + worst);
+    if (r.unlike()) {
+      err.printf("warning: the calibration images look unlike the model's training images (BatchNorm inputs: mean"
+          + " shift %.2f sd, variance change %.2f; limits %.2f and %.2f; furthest: %s); int8 scales fitted to"
+          + " them may not suit the images the model will see: calibrate on images like those%n", r.meanShift(),
+          r.varianceChange(), DistributionShift.MEAN_SHIFT_LIMIT, DistributionShift.VARIANCE_CHANGE_LIMIT, worst);
+      err.flush();
+    }
   }
 
   private static String map(double v) {

@@ -1,6 +1,7 @@
 package dev.reparo.cli;
 
 import dev.reparo.data.SceneGenerator;
+import dev.reparo.data.SceneStyle;
 import dev.reparo.data.SyntheticDataset;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -31,6 +32,12 @@ final class SynthCommand implements Runnable {
       description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--style", defaultValue = "varied", paramLabel = "STYLE",
+      description = {"varied (default): textured and photo-like backgrounds, distractor shapes,",
+          "stretched/turned/occluded shapes, lighting, blur, noise, JPEG artefacts, 8% object-free",
+          "images; classic: the original, plainer scenes (what earlier datasets were)."})
+  String style;
+
   @Option(names = {"-q", "--quiet"}, description = "No progress line.")
   boolean quiet;
 
@@ -39,7 +46,8 @@ final class SynthCommand implements Runnable {
     PrintWriter err = spec.commandLine().getErr();
     int step = Math.max(1, count / 100);
     long start = System.nanoTime();
-    new SyntheticDataset(seed).write(out, count, (phase, done, total) -> {
+    SceneStyle sceneStyle = SceneStyle.parse(style);
+    new SyntheticDataset(seed, sceneStyle).write(out, count, (phase, done, total) -> {
       if (!quiet && (done % step == 0 || done == total)) {
         err.printf("\rsynth: %d/%d images", done, total);
         err.flush();
@@ -49,7 +57,7 @@ final class SynthCommand implements Runnable {
       err.println();
     }
     PrintWriter stdout = spec.commandLine().getOut();
-    stdout.printf("wrote %d images (seed %d) to %s in %.1f s%n", count, seed, out,
+    stdout.printf("wrote %d %s images (seed %d) to %s in %.1f s%n", count, sceneStyle.label(), seed, out,
         (System.nanoTime() - start) / 1e9);
     stdout.flush();
   }

@@ -55,6 +55,9 @@ class CalibrateCommandTest {
     assertTrue(r.out().contains("per-tensor weights"), r.out());
     assertTrue(r.out().contains("layer kept in FP32"), r.out());
     assertTrue(r.err().contains("sensitivity"), "progress bar: " + r.err());
+    // the fixture keeps its 4 BatchNorms: calibrate compares the images with their statistics
+    assertTrue(r.out().contains("Training-distribution check on 3 calibration images (BatchNorm inputs of the"
+        + " training-form model vs their running statistics, 4 layers)"), r.out());
     JsonNode mixed = new ObjectMapper().readTree(out.resolve("mixed.json").toFile());
     int kept = mixed.get("kept_fp32").size();
     assertTrue(kept >= 1 && mixed.get("int8_layers").asInt() >= 1, mixed.toString());

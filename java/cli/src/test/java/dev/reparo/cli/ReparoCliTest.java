@@ -1,5 +1,6 @@
 package dev.reparo.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,13 +66,27 @@ class ReparoCliTest {
     Result r = run("synth", "--out", out.toString(), "--count", "3", "--seed", "4");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("synth: 3/3 images"), r.err());
-    assertTrue(r.out().contains("wrote 3 images (seed 4)"), r.out());
+    assertTrue(r.out().contains("wrote 3 varied images (seed 4)"), r.out()); // varied is the default
     assertTrue(Files.isRegularFile(out.resolve("images/000002.jpg")));
     assertTrue(Files.readString(out.resolve("annotations.json")).contains("\"name\":\"star\""));
 
     Result again = run("synth", "--out", out.toString(), "--count", "3");
     assertEquals(1, again.code());
     assertTrue(again.err().contains("not empty"), again.err());
+
+    Path classic = tmp.resolve("classic");
+    Result c = run("synth", "--out", classic.toString(), "--count", "2", "--seed", "4", "--style", "classic", "-q");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("wrote 2 classic images (seed 4)"), c.out());
+    // classic is the generator's old output, byte for byte the Java API's default
+    Path api = tmp.resolve("api");
+    new dev.reparo.data.SyntheticDataset(4).write(api, 2, dev.reparo.Progress.NONE);
+    assertArrayEquals(Files.readAllBytes(api.resolve("images/000001.jpg")),
+        Files.readAllBytes(classic.resolve("images/000001.jpg")));
+
+    Result bad = run("synth", "--out", tmp.resolve("bad").toString(), "--count", "2", "--style", "fancy");
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("unknown scene style 'fancy'"), bad.err());
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
@@ -23,6 +24,12 @@ import java.util.SplittableRandom;
  * the background under them, placed so that no two boxes have IoU above 0.3 and no box lies more
  * than half inside another (IoU alone would let a small shape vanish under a large one); finally
  * a little pixel noise over everything.
+ *
+ * <p>That is the {@link SceneStyle#CLASSIC} style. {@link SceneStyle#VARIED} scenes add textured and
+ * photo-like backgrounds ({@link Textures}), distractor shapes ({@link Distractors}) that are never
+ * annotated, shapes stretched up to {@link #MAX_ASPECT}:1 and crosses turned, partial occlusion of
+ * some objects, camera effects ({@link PhotoEffects}) and {@link #NEGATIVE_FRACTION} of scenes
+ * with no object.
  *
  * <p>Scene {@code i} depends only on the seed and {@code i} (never on how many scenes are made or
  * in which order), and geometry uses {@link StrictMath}, so a seed gives the same pixels on every
@@ -43,14 +50,32 @@ public final class SceneGenerator {
 
   private static final int PLACEMENT_TRIES = 40;
 
-  private final long seed;
+  /** Share of {@link SceneStyle#VARIED} scenes with no object at all (distractors only). */
+  public static final double NEGATIVE_FRACTION = 0.08;
+  /** Aspect ratios of {@link SceneStyle#VARIED} shapes lie in [1 / MAX_ASPECT, MAX_ASPECT]. */
+  public static final double MAX_ASPECT = 1.25;
+  /** Chance that an object of a {@link SceneStyle#VARIED} scene is partly covered. */
+  static final double OCCLUSION_P = 0.25;
 
+  private final long seed;
+  private final SceneStyle style;
+
+  /** The {@link SceneStyle#CLASSIC} scenes of {@code seed}. */
   public SceneGenerator(long seed) {
+    this(seed, SceneStyle.CLASSIC);
+  }
+
+  public SceneGenerator(long seed, SceneStyle style) {
     this.seed = seed;
+    this.style = java.util.Objects.requireNonNull(style, "style");
   }
 
   public long seed() {
     return seed;
+  }
+
+  public SceneStyle style() {
+    return style;
   }
 
   /** Scene number {@code index} of this seed. */
@@ -59,18 +84,18 @@ public final class SceneGenerator {
       throw new IllegalArgumentException("scene index must be non-negative: " + index);
     }
     SplittableRandom random = new SplittableRandom(mix(seed, index));
+    if (style == SceneStyle.VARIED) {
+      return generateVaried(index, random);
+    }
     int width = between(random, MIN_IMAGE_SIDE, MAX_IMAGE_SIDE);
     int height = between(random, MIN_IMAGE_SIDE, MAX_IMAGE_SIDE);
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = image.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      paintBackground(g, image, random);
+      setHints(g);
+      paintBackground(g, image, random.nextInt(3), random);
       paintClutter(g, width, height, random);
-      List<SceneObject> objects = placeObjects(g, image, random);
+      List<SceneObject> objects = placeObjects(g, image, false, random);
       addPixelNoise(image, 1 + 6 * random.nextDouble(), random);
       return new Scene(index, image, objects);
     } finally {
@@ -78,10 +103,89 @@ public final class SceneGenerator {
     }
   }
 
-  private static void paintBackground(Graphics2D g, BufferedImage image, SplittableRandom random) {
+  /**
+   * A {@link SceneStyle#VARIED} scene: a classic or textured background, classic clutter (70%),
+   * 0-6 distractors (2-8 in the object-free scenes), the objects (stretched, crosses turned),
+   * occluders over some of them, then {@link PhotoEffects}.
+   */
+  private Scene generateVaried(int index, SplittableRandom random) {
+    int width = between(random, MIN_IMAGE_SIDE, MAX_IMAGE_SIDE);
+    int height = between(random, MIN_IMAGE_SIDE, MAX_IMAGE_SIDE);
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = image.createGraphics();
+    List<SceneObject> objects;
+    List<Box> distractors = new ArrayList<>();
+    try {
+      setHints(g);
+      int background = random.nextInt(3 + Textures.KINDS);
+      if (background < 3) {
+        paintBackground(g, image, background, random);
+      } else {
+        Textures.paint(image, background - 3, random);
+      }
+      if (random.nextDouble() < 0.7) {
+        paintClutter(g, width, height, random);
+      }
+      boolean negative = random.nextDouble() < NEGATIVE_FRACTION;
+      int count = negative ? between(random, 2, 8) : between(random, 0, 6);
+      for (int i = 0; i < count; i++) {
+        double size = 12 * StrictMath.exp(random.nextDouble() * StrictMath.log(160.0 / 12));
+        Shape shape = Distractors.create(random.nextDouble() * width, random.nextDouble() * height,
+            size, random);
+        g.setColor(randomColour(random));
+        g.fill(shape);
+        distractors.add(bounds(shape));
+      }
+      objects = negative ? List.of() : placeObjects(g, image, true, random);
+      for (SceneObject object : objects) {
+        if (random.nextDouble() < OCCLUSION_P) {
+          distractors.add(occlude(g, object.box(), random));
+        }
+      }
+    } finally {
+      g.dispose();
+    }
+    return new Scene(index, PhotoEffects.apply(image, random), objects, distractors);
+  }
+
+  /**
+   * Draws a distractor centred on a random point of the box's edge, its size 25-50% of the box's
+   * larger side: it covers part of the object, never most of it. Returns its bounds.
+   */
+  private static Box occlude(Graphics2D g, Box box, SplittableRandom random) {
+    double t = random.nextDouble();
+    double x;
+    double y;
+    switch (random.nextInt(4)) {
+      case 0 -> { x = box.x() + t * box.width(); y = box.y(); }
+      case 1 -> { x = box.x() + t * box.width(); y = box.bottom(); }
+      case 2 -> { x = box.x(); y = box.y() + t * box.height(); }
+      default -> { x = box.right(); y = box.y() + t * box.height(); }
+    }
+    double size = Math.max(box.width(), box.height()) * (0.25 + 0.25 * random.nextDouble());
+    Shape shape = Distractors.create(x, y, size, random);
+    g.setColor(randomColour(random));
+    g.fill(shape);
+    return bounds(shape);
+  }
+
+  private static Box bounds(Shape shape) {
+    java.awt.geom.Rectangle2D r = shape.getBounds2D();
+    return new Box(r.getX(), r.getY(), r.getWidth(), r.getHeight());
+  }
+
+  private static void setHints(Graphics2D g) {
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+    g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+  }
+
+  private static void paintBackground(Graphics2D g, BufferedImage image, int kind,
+      SplittableRandom random) {
     int w = image.getWidth();
     int h = image.getHeight();
-    switch (random.nextInt(3)) {
+    switch (kind) {
       case 0 -> {
         g.setPaint(new GradientPaint((float) (random.nextDouble() * w), (float) (random.nextDouble() * h),
             randomColour(random), (float) (random.nextDouble() * w), (float) (random.nextDouble() * h),
@@ -149,7 +253,7 @@ public final class SceneGenerator {
     return path;
   }
 
-  private static List<SceneObject> placeObjects(Graphics2D g, BufferedImage image,
+  private static List<SceneObject> placeObjects(Graphics2D g, BufferedImage image, boolean varied,
       SplittableRandom random) {
     int wanted = between(random, MIN_OBJECTS, MAX_OBJECTS);
     List<SceneObject> objects = new ArrayList<>(wanted);
@@ -159,7 +263,15 @@ public final class SceneGenerator {
       // log-uniform sizes: as many small objects as large ones
       double size = MIN_OBJECT_SIZE
           * StrictMath.exp(random.nextDouble() * StrictMath.log(MAX_OBJECT_SIZE / MIN_OBJECT_SIZE));
-      ShapeGeometry shape = ShapeGeometry.create(shapeClass, size, random);
+      ShapeGeometry shape;
+      if (varied) {
+        double aspect = StrictMath.exp((2 * random.nextDouble() - 1) * StrictMath.log(MAX_ASPECT));
+        double stretch = 180 * random.nextDouble();
+        double turn = shapeClass == ShapeClass.CROSS ? 90 * random.nextDouble() : 0;
+        shape = ShapeGeometry.create(shapeClass, size, aspect, stretch, turn, random);
+      } else {
+        shape = ShapeGeometry.create(shapeClass, size, random);
+      }
       ShapeGeometry placed = place(shape, image.getWidth(), image.getHeight(), objects, random);
       if (placed == null) {
         continue;

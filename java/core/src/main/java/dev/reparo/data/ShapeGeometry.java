@@ -68,6 +68,69 @@ public final class ShapeGeometry {
   }
 
   /**
+   * Like {@link #create(ShapeClass, double, RandomGenerator)}, then stretched by {@code aspect}
+   * (about 0.8-1.25; 1 keeps the proportions) along the axis at {@code stretchDegrees} and turned
+   * by {@code turnDegrees}, the tight box again having {@code size} as its larger side. Circles
+   * and rings become axis-aligned ellipses (width:height = aspect; turning them is not needed).
+   */
+  public static ShapeGeometry create(ShapeClass shapeClass, double size, double aspect,
+      double stretchDegrees, double turnDegrees, RandomGenerator random) {
+    if (!(aspect > 0) || Double.isInfinite(aspect)) {
+      throw new IllegalArgumentException("aspect must be positive: " + aspect);
+    }
+    double w = aspect >= 1 ? size : size * aspect;
+    double h = aspect >= 1 ? size / aspect : size;
+    switch (shapeClass) {
+      case CIRCLE:
+        return new ShapeGeometry(shapeClass, new Ellipse2D.Double(0, 0, w, h), new Box(0, 0, w, h),
+            Math.PI * w * h / 4);
+      case RING: {
+        double k = 0.5 + 0.2 * random.nextDouble();
+        Path2D.Double ring = new Path2D.Double(Path2D.WIND_EVEN_ODD);
+        ring.append(new Ellipse2D.Double(0, 0, w, h), false);
+        ring.append(new Ellipse2D.Double(w / 2 * (1 - k), h / 2 * (1 - k), w * k, h * k), false);
+        return new ShapeGeometry(shapeClass, ring, new Box(0, 0, w, h),
+            Math.PI * w * h / 4 * (1 - k * k));
+      }
+      case SQUARE:
+        return polygon(shapeClass, transform(regular(4, 1, 45 + 45 * random.nextDouble(), 0),
+            aspect, stretchDegrees, turnDegrees), size);
+      case TRIANGLE:
+        return polygon(shapeClass, transform(regular(3, 1, 360 * random.nextDouble(), 0),
+            aspect, stretchDegrees, turnDegrees), size);
+      case STAR:
+        return polygon(shapeClass, transform(regular(5, 1, 360 * random.nextDouble(),
+            STAR_INNER_RATIO), aspect, stretchDegrees, turnDegrees), size);
+      case CROSS:
+        return polygon(shapeClass, transform(cross(), aspect, stretchDegrees, turnDegrees), size);
+      default:
+        throw new AssertionError(shapeClass);
+    }
+  }
+
+  /** The vertices stretched by aspect along the axis at stretchDegrees, then turned. */
+  private static double[] transform(double[] xy, double aspect, double stretchDegrees,
+      double turnDegrees) {
+    double a = StrictMath.toRadians(stretchDegrees);
+    double c = StrictMath.cos(a);
+    double s = StrictMath.sin(a);
+    double t = StrictMath.toRadians(turnDegrees);
+    double ct = StrictMath.cos(t);
+    double st = StrictMath.sin(t);
+    double[] out = new double[xy.length];
+    for (int i = 0; i < xy.length; i += 2) {
+      // into the stretch axis' frame, stretch, back, then turn
+      double u = (xy[i] * c + xy[i + 1] * s) * aspect;
+      double v = -xy[i] * s + xy[i + 1] * c;
+      double x = u * c - v * s;
+      double y = u * s + v * c;
+      out[i] = x * ct - y * st;
+      out[i + 1] = x * st + y * ct;
+    }
+    return out;
+  }
+
+  /**
    * Vertices {@code x0, y0, x1, y1, ...} of a regular n-gon with circumradius {@code radius}, the
    * first vertex at {@code startDegrees}; with {@code innerRatio > 0} a star with n points whose
    * inner vertices lie at {@code innerRatio * radius}.

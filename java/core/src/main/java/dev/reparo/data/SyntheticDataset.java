@@ -47,8 +47,13 @@ public final class SyntheticDataset {
 
   private final SceneGenerator generator;
 
+  /** The {@link SceneStyle#CLASSIC} scenes of {@code seed}. */
   public SyntheticDataset(long seed) {
-    this.generator = new SceneGenerator(seed);
+    this(seed, SceneStyle.CLASSIC);
+  }
+
+  public SyntheticDataset(long seed, SceneStyle style) {
+    this.generator = new SceneGenerator(seed, style);
   }
 
   /** The file name of image {@code index}. */
@@ -141,6 +146,9 @@ public final class SyntheticDataset {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("description", "Reparo synthetic shapes");
     info.put("seed", generator.seed());
+    if (generator.style() != SceneStyle.CLASSIC) { // classic files stay byte-identical to before
+      info.put("style", generator.style().label());
+    }
     info.put("images", count);
     return new CocoDataset(info, imageRecords, annotationRecords, categories);
   }
