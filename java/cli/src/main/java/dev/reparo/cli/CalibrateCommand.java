@@ -44,9 +44,9 @@ import picocli.CommandLine.Spec;
     "",
     "By default (--method auto) each layer's threshold is whichever of kl, aciq, eq, minmax and",
     "percentile keeps the whole model's outputs closest (cosine) to FP32 on the first calibration",
-    "images, and mixed precision is on: with every layer int8 the demo model lost 1.1-2.3 pt",
+    "images, and mixed precision is on: with every layer int8 the previous demo model lost 1.1-2.3 pt",
     "mAP@0.5:0.95 (kl: 3-5 pt), auto + mixed (target " + MixedPrecisionSearch.DEFAULT_TARGET
-        + ") 0.1-0.2 pt (benchmarks/README.md).",
+        + ") 0.1-0.2 pt (benchmarks/README.md); the current one 0.2-0.3 pt with the defaults.",
     "",
     "From " + CalibrateCommand.MIN_FOR_HOLD_BACK + " images on, 1/5 of them (at most "
         + CalibrateCommand.MAX_HELD_BACK + ") is held back and the int8 model's",
