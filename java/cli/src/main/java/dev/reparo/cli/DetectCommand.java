@@ -100,7 +100,7 @@ final class DetectCommand implements Callable<Integer> {
 
   @Option(names = "--io-threads", paramLabel = "N",
       description = "threads decoding images ahead of detection, and as many encoding annotated copies behind it"
-          + " (0: all in turn on one thread; default: the cores inference leaves, 1 to 4)")
+          + " (0: all in turn on one thread; default: one more than the cores inference leaves, 1 to 4)")
   Integer ioThreads;
 
   @Option(names = "--meta", paramLabel = "KEY=JSON", description = "supply model metadata, e.g. --meta 'names=[\"cat\",\"dog\"]'")
@@ -221,9 +221,15 @@ final class DetectCommand implements Callable<Integer> {
     }
   }
 
-  /** Decoders (and as many encoders) beside inference: the cores it leaves, 1 to 4. */
+  /**
+   * Decoders (and as many encoders) beside inference: one more than the cores it leaves, 1 to 4. The
+   * extra one keeps the queue full while a decoder waits for the disk or is descheduled: on 2 cores
+   * with 1 inference thread (demo model, 300 JPEGs, idle machine) 2 decoders ran end to end at
+   * 0.83-0.86x of detection alone, 1 decoder at 0.76-0.79x (with -o: 106-107 against 100-102
+   * images/s). benchmarks/README.md, "End to end".
+   */
   static int autoIoThreads(int inferenceThreads) {
-    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - Math.max(1, inferenceThreads)));
+    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - Math.max(1, inferenceThreads) + 1));
   }
 
   static String summary(List<Detection> dets) {
