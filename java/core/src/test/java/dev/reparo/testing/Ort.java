@@ -17,6 +17,32 @@ import java.util.Map;
 public final class Ort {
   private Ort() {}
 
+  /**
+   * Runs both graphs in ONNX Runtime on the input {@code x} (shape {@code shape}, values sin(0.37 i))
+   * and asserts every output equal within {@code rtol * (1 + |before|)} element-wise and not all but
+   * zero: the oracle of a graph rewrite's numeric equivalence.
+   */
+  public static void assertSameOutputs(dev.reparo.graph.Graph before, dev.reparo.graph.Graph after, String x,
+      double rtol, int... shape) {
+    float[] data = new float[java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) Math.sin(i * 0.37);
+    }
+    Map<String, Tensor> feeds = Map.of(x, Tensor.of(data, shape));
+    Map<String, Tensor> want = run(dev.reparo.onnx.OnnxWriter.toBytes(before), feeds);
+    Map<String, Tensor> got = run(dev.reparo.onnx.OnnxWriter.toBytes(after), feeds);
+    for (String name : want.keySet()) {
+      float[] a = want.get(name).data();
+      float[] b = got.get(name).data();
+      double peak = 0;
+      for (int i = 0; i < a.length; i++) {
+        peak = Math.max(peak, Math.abs(a[i]));
+        org.junit.jupiter.api.Assertions.assertEquals(a[i], b[i], rtol * (1 + Math.abs(a[i])), name + "[" + i + "]");
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(peak > 1e-2, "outputs are not all but zero");
+    }
+  }
+
   /** Runs a serialized model on float inputs; returns every output by name, in model order. */
   public static Map<String, Tensor> run(byte[] model, Map<String, Tensor> inputs) {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
