@@ -6,15 +6,13 @@ import dev.reparo.ncnn.NcnnOptions;
 import dev.reparo.ncnn.NcnnSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Several ncnn models of one network (FP32, int8 variants, another converter's) timed in one JVM in
  * alternating rounds: every round runs each model once, so a shared machine's drift hits all alike.
- * Prints each model's median and its speed relative to the first. The input is seeded uniform noise
- * of the first model's declared input shape (320x320x3 if none is declared).
+ * Prints each model's median and its speed relative to the first. The input is {@link NoiseInput} of
+ * the first model's Input layer.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.reparo.bench.AlternatingRounds ROUNDS THREADS DIR...</pre>
  *
@@ -36,16 +34,7 @@ public final class AlternatingRounds {
         Path dir = Path.of(args[i]);
         models.add(NcnnModel.load(dir.resolve("model.param"), dir.resolve("model.bin"), options));
       }
-      var input = models.get(0).param().inputs().get(0);
-      int w = input.intParam(0, 320);
-      int h = input.intParam(1, 320);
-      int c = input.intParam(2, 3);
-      float[] data = new float[c * h * w];
-      SplittableRandom random = new SplittableRandom(1);
-      for (int i = 0; i < data.length; i++) {
-        data[i] = (float) random.nextDouble();
-      }
-      Tensor x = Tensor.of(data, 1, c, h, w);
+      Tensor x = NoiseInput.of(models.get(0).param().inputs().get(0));
       double[][] ms = new double[models.size()][rounds];
       for (int r = -20; r < rounds; r++) {
         for (int m = 0; m < models.size(); m++) {
@@ -62,20 +51,14 @@ public final class AlternatingRounds {
           }
         }
       }
-      double first = median(ms[0]);
+      double first = Medians.of(ms[0]);
       System.out.printf("%d alternating rounds, %s thread(s)%n%n| model | median ms | vs first |%n|---|---:|---:|%n",
           rounds, args[1]);
       for (int m = 0; m < models.size(); m++) {
-        System.out.printf("| %s | %.3f | %.2fx |%n", args[m + 2], median(ms[m]), first / median(ms[m]));
+        System.out.printf("| %s | %.3f | %.2fx |%n", args[m + 2], Medians.of(ms[m]), first / Medians.of(ms[m]));
       }
     } finally {
       models.forEach(NcnnModel::close);
     }
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 }

@@ -14,7 +14,6 @@ import java.awt.image.DataBufferByte;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * detect() over bare ncnn inference, measured by alternating the calls (A, B, A, B, ...) so that a
@@ -66,10 +65,10 @@ public final class DetectOverheadRatio {
               ms[3][r] = (t5 - t4) / 1e6;
             }
           }
-          double detect = median(ms[0]);
-          double hotMs = median(ms[1]);
-          double freshMs = median(ms[2]);
-          double handMs = median(ms[3]);
+          double detect = Medians.of(ms[0]);
+          double hotMs = Medians.of(ms[1]);
+          double freshMs = Medians.of(ms[2]);
+          double handMs = Medians.of(ms[3]);
           System.out.printf("%d alternating rounds, demo model, 640x480 frame, 1 thread (medians):%n", rounds);
           System.out.printf("  detect()                                   %7.3f ms%n", detect);
           System.out.printf("  ncnn inference, same tensor (hot caches)   %7.3f ms   detect / it = %.3f%n", hotMs,
@@ -83,11 +82,5 @@ public final class DetectOverheadRatio {
     } finally {
       FileTrees.delete(cache);
     }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 }

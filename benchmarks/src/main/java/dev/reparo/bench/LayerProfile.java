@@ -7,12 +7,10 @@ import dev.reparo.ncnn.NcnnOptions;
 import dev.reparo.ncnn.NcnnSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Where an ncnn model's time goes, per layer and per layer type, on Reparo's own ncnn (1 thread).
@@ -46,7 +44,7 @@ public final class LayerProfile {
       List<NcnnParam.Layer> layers = model.param().layers().stream()
           .filter(l -> !l.type().equals("Input") && !l.tops().isEmpty()).toList();
       String input = model.inputNames().get(0);
-      Tensor x = noise(model.param().inputs().get(0));
+      Tensor x = NoiseInput.of(model.param().inputs().get(0));
       double[][] own = new double[layers.size()][rounds];
       double[] whole = new double[rounds];
       for (int r = -5; r < rounds; r++) {
@@ -79,7 +77,7 @@ public final class LayerProfile {
       List<String> rows = new ArrayList<>();
       double sum = 0;
       for (int i = 0; i < layers.size(); i++) {
-        double ms = median(own[i]);
+        double ms = Medians.of(own[i]);
         sum += ms;
         NcnnParam.Layer l = layers.get(i);
         double[] t = byType.computeIfAbsent(l.type(), k -> new double[2]);
@@ -87,7 +85,7 @@ public final class LayerProfile {
         t[1]++;
         rows.add(String.format("| %s | %s | %.3f |", l.name(), l.type(), ms));
       }
-      double total = median(whole);
+      double total = Medians.of(whole);
       System.out.printf("%s: whole model %.3f ms (median of %d), layers add up to %.3f ms%n%n", dir, total, rounds, sum);
       System.out.println("| layer type | layers | ms | share |");
       System.out.println("|---|---:|---:|---:|");
@@ -106,28 +104,5 @@ public final class LayerProfile {
   private static double msOf(String row) {
     String[] cells = row.split("\\|");
     return Double.parseDouble(cells[cells.length - 1].trim());
-  }
-
-  private static Tensor noise(NcnnParam.Layer input) {
-    int w = input.intParam(0, 0);
-    int h = input.intParam(1, 0);
-    int c = input.intParam(2, 0);
-    if (w <= 0 || h <= 0 || c <= 0) {
-      w = 320;
-      h = 320;
-      c = 3;
-    }
-    float[] data = new float[c * h * w];
-    SplittableRandom random = new SplittableRandom(1);
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) random.nextDouble();
-    }
-    return Tensor.of(data, 1, c, h, w);
-  }
-
-  private static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 }

@@ -9,7 +9,6 @@ import dev.reparo.ncnn.NcnnOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -110,7 +109,7 @@ public final class PeerComparison {
             ms[1][r] = pnnxFirst ? b : a;
           }
         }
-        return new Row(name, median(ms[0]), median(ms[1]), pnnxError, reparoError, "");
+        return new Row(name, Medians.of(ms[0]), Medians.of(ms[1]), pnnxError, reparoError, "");
       }
     }
   }
@@ -147,19 +146,13 @@ public final class PeerComparison {
         ms[r] = t;
       }
     }
-    return median(ms);
+    return Medians.of(ms);
   }
 
   private static double timeOnce(NcnnModel model, Map<String, Tensor> in) {
     long t0 = System.nanoTime();
     model.run(in);
     return (System.nanoTime() - t0) / 1e6;
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 
   static String table(List<Row> rows, int rounds) {
