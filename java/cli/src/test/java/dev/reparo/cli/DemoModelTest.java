@@ -58,16 +58,21 @@ class DemoModelTest {
   void validationMapMatchesPytorchsEvaluation(@TempDir Path dir) throws Exception {
     Path val = dir.resolve("val");
     new SyntheticDataset(VAL_SEED).write(val, VAL_IMAGES, Progress.NONE);
+    assertEvalMatches("val", val, info.get("val"), dir);
+  }
+
+  /** reparo eval of the demo model on {@code data} against demo.json's PyTorch + pycocotools figures. */
+  private static void assertEvalMatches(String label, Path data, JsonNode torch, Path dir) throws Exception {
     Path model = Demo.prepare(dir.resolve("demo")).model();
     ReparoCliTest.Result r = ReparoCliTest.run("eval", "-m", model.toString(),
-        "--gt", val.resolve(SyntheticDataset.ANNOTATIONS).toString());
+        "--gt", data.resolve(SyntheticDataset.ANNOTATIONS).toString());
     assertEquals(0, r.code(), r.err());
     double map = stat(r.out(), "0.50:0.95", "all", 100);
     double map50 = stat(r.out(), "0.50     ", "all", 100);
-    double torchMap50 = info.get("val").get("map50").asDouble();
-    double torchMap = info.get("val").get("map50_95").asDouble();
-    System.out.printf("demo val: Reparo (ncnn) mAP@0.5 %.4f mAP@0.5:0.95 %.4f; PyTorch+pycocotools %.4f %.4f%n",
-        map50, map, torchMap50, torchMap);
+    double torchMap50 = torch.get("map50").asDouble();
+    double torchMap = torch.get("map50_95").asDouble();
+    System.out.printf("demo %s: Reparo (ncnn) mAP@0.5 %.4f mAP@0.5:0.95 %.4f; PyTorch+pycocotools %.4f %.4f%n",
+        label, map50, map, torchMap50, torchMap);
     // Within half a point of mAP@0.5 (the bound); the 12-line layout rounds to 0.001.
     assertEquals(torchMap50, map50, 0.005 + 0.0005, r.out());
     assertEquals(torchMap, map, 0.01, r.out());
@@ -83,16 +88,7 @@ class DemoModelTest {
     assertNotNull(unseen, "demo.json reports the unseen set");
     Path val = dir.resolve("unseen");
     new SyntheticDataset(UNSEEN_SEED, SceneStyle.VARIED).write(val, VAL_IMAGES, Progress.NONE);
-    Path model = Demo.prepare(dir.resolve("demo")).model();
-    ReparoCliTest.Result r = ReparoCliTest.run("eval", "-m", model.toString(),
-        "--gt", val.resolve(SyntheticDataset.ANNOTATIONS).toString());
-    assertEquals(0, r.code(), r.err());
-    double map = stat(r.out(), "0.50:0.95", "all", 100);
-    double map50 = stat(r.out(), "0.50     ", "all", 100);
-    System.out.printf("demo unseen: Reparo (ncnn) mAP@0.5 %.4f mAP@0.5:0.95 %.4f; PyTorch+pycocotools %.4f %.4f%n",
-        map50, map, unseen.get("map50").asDouble(), unseen.get("map50_95").asDouble());
-    assertEquals(unseen.get("map50").asDouble(), map50, 0.005 + 0.0005, r.out());
-    assertEquals(unseen.get("map50_95").asDouble(), map, 0.01, r.out());
+    assertEvalMatches("unseen", val, unseen, dir);
   }
 
   /** One value of the 12-line COCO summary, e.g. "Average Precision (AP) @[ IoU=0.50 | area= all | maxDets=100 ] = 0.912". */
