@@ -94,7 +94,7 @@ public final class Int8ModelWriter {
     }
     Graph fused = Onnx.read(fp32.file(Artefact.ONNX));
     Graph lowered = fused.copy();
-    NcnnLowering.lower(lowered);
+    NcnnLowering.lowerForQuantization(lowered);
     List<String> faulty = GroupedInt8Layers.find(lowered).stream().filter(full::quantizes).toList();
     Set<String> keep = new LinkedHashSet<>(options.keepFp32());
     keep.addAll(faulty);
@@ -102,6 +102,7 @@ public final class Int8ModelWriter {
     List<String> fp32Layers = QuantizableLayer.find(lowered).stream().map(QuantizableLayer::name)
         .filter(keep::contains).toList();
     List<String> int8 = Int8Lowering.apply(lowered, table);
+    NcnnLowering.splitStems(lowered);
     List<String> missing = new ArrayList<>(full.inputScales().keySet());
     missing.removeAll(int8);
     missing.removeAll(fp32Layers);

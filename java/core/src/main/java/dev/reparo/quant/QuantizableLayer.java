@@ -31,7 +31,7 @@ public record QuantizableLayer(String name, String type, String input, String ou
    */
   public static Graph lowered(DeployedModel fp32) throws IOException {
     Graph g = Onnx.read(fp32.file(Artefact.ONNX));
-    NcnnLowering.lower(g);
+    NcnnLowering.lowerForQuantization(g);
     return g;
   }
 

@@ -5,7 +5,6 @@ import dev.reparo.ModelFormatException;
 import dev.reparo.Progress;
 import dev.reparo.ReparoException;
 import dev.reparo.Tensor;
-import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
 import dev.reparo.detect.DetectParams;
 import dev.reparo.detect.DetectionTask;
@@ -181,7 +180,7 @@ public final class NcnnCalibrator {
    * Calibrates a converted FP32 model on these images.
    *
    * @throws InvalidInputException if no image decodes, or the model has no quantizable layer
-   * @throws ModelFormatException if the model's ncnn files are not the ones its fused ONNX lowers to
+   * @throws ModelFormatException if the model's fused ONNX cannot be read
    */
   public static Result calibrate(DeployedModel fp32, List<Path> images, Options options) throws IOException {
     if (images.isEmpty()) {
@@ -198,8 +197,10 @@ public final class NcnnCalibrator {
     // Detection's own pre-processing, without a second copy of the model to run it.
     DetectionTask task = DetectionTask.forModel(fp32, options.detector());
     ImagePreprocessing pre = task.preprocessing();
-    try (NcnnModel net = NcnnModel.load(fp32.file(Artefact.NCNN_PARAM), fp32.file(Artefact.NCNN_BIN), one)) {
-      checkNames(net, layers, fp32);
+    // The FP32 net as calibration lowers it (every quantizable layer under its table name), not
+    // model.param, whose stems ncnn lowering may have split.
+    NcnnFiles calibrationNet = NcnnWriter.render(lowered, NcnnWriter.WeightStorage.FP32);
+    try (NcnnModel net = NcnnModel.load(calibrationNet.paramBytes(), calibrationNet.bin(), "calibration", one)) {
       Run run = new Run(net, pre, layers, images, Math.max(1, workers), options.progress());
       run.firstPass();
       if (run.good.isEmpty()) {
@@ -399,17 +400,6 @@ public final class NcnnCalibrator {
     }
     return c.stream().filter(t -> t > 0).distinct().sorted((a, b) -> Double.compare(b, a))
         .mapToDouble(Double::doubleValue).toArray();
-  }
-
-  private static void checkNames(NcnnModel net, List<QuantizableLayer> layers, DeployedModel fp32) {
-    java.util.Set<String> names = new java.util.HashSet<>();
-    net.param().layers().forEach(l -> names.add(l.name()));
-    for (QuantizableLayer l : layers) {
-      if (!names.contains(l.name())) {
-        throw new ModelFormatException(fp32.dir() + ": " + fp32.files().get(Artefact.NCNN_PARAM.key()) + " has no layer '" + l.name()
-            + "', which its fused ONNX lowers to; re-run reparo convert");
-      }
-    }
   }
 
   /** One calibration's state; its passes fan images out to workers. */

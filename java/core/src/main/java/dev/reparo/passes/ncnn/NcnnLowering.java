@@ -1,6 +1,9 @@
 package dev.reparo.passes.ncnn;
 
 import dev.reparo.graph.Graph;
+import dev.reparo.graph.Node;
+import dev.reparo.passes.Match;
+import dev.reparo.passes.PassLog;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassManager;
 import java.util.List;
@@ -11,10 +14,16 @@ import java.util.List;
  * FuseScale}, the activation chains {@link FuseHardSigmoid}, {@link FuseHardSwish}, {@link
  * FuseMish}, {@link FuseGelu} and {@link FuseSwish} (before activation folding, so that a chain's
  * sigmoid or clip is not folded into its convolution and the fused activation can be), {@link
- * FoldActivation}, and last {@link SplitSharedBlobs} (after the fusions, so that an input a fused
+ * FoldActivation}, {@link SplitStemConvolution} (after the folding, so that its copies carry the
+ * folded activation), and last {@link SplitSharedBlobs} (after the fusions, so that an input a fused
  * chain read twice gets no Split). Run it on a deploy
  * graph (after re-parameterization and Conv+BN fusion); the result is what {@code NcnnWriter}
- * writes. Stateless and thread-safe.
+ * writes.
+ *
+ * <p>INT8 models are lowered in two steps: {@link #lowerForQuantization} leaves every layer that
+ * exists in the fused ONNX whole (a calibration table and the Q/DQ ONNX name those layers), and
+ * {@link #splitStems}, after the int8 params are in, splits the stems that stayed FP32. Stateless and
+ * thread-safe.
  */
 public final class NcnnLowering {
   private NcnnLowering() {}
@@ -23,7 +32,12 @@ public final class NcnnLowering {
   public static List<GraphPass> passes() {
     return List.of(new LowerToNcnn(), new FuseChannelShuffle(), new MergeChannelSlices(),
         new FuseScale(), new FuseHardSigmoid(), new FuseHardSwish(), new FuseMish(), new FuseGelu(),
-        new FuseSwish(), new FoldActivation(), new SplitSharedBlobs());
+        new FuseSwish(), new FoldActivation(), new SplitStemConvolution(), new SplitSharedBlobs());
+  }
+
+  /** {@link #passes()} without {@link SplitStemConvolution}: every layer keeps its fused-ONNX name. */
+  public static List<GraphPass> quantizationPasses() {
+    return passes().stream().filter(p -> !(p instanceof SplitStemConvolution)).toList();
   }
 
   /**
@@ -33,5 +47,37 @@ public final class NcnnLowering {
    */
   public static PassManager.Report lower(Graph graph) {
     return new PassManager(passes()).run(graph);
+  }
+
+  /**
+   * Lowers {@code graph} for calibration and int8 writing: {@link #quantizationPasses()}.
+   *
+   * @throws dev.reparo.graph.UnsupportedOpException naming the first node ncnn cannot express
+   */
+  public static PassManager.Report lowerForQuantization(Graph graph) {
+    return new PassManager(quantizationPasses()).run(graph);
+  }
+
+  /**
+   * Splits the stems of a graph {@link #lowerForQuantization lowered for quantization} once its
+   * int8 params are in (a quantized stem stays whole), then gives the blobs the copies share a Split.
+   * Not through {@link PassManager}: its graph validation does not know int8 layers' extra inputs.
+   *
+   * @return how many stems were split
+   */
+  public static int splitStems(Graph lowered) {
+    SplitStemConvolution rule = new SplitStemConvolution();
+    int split = 0;
+    for (Node n : List.copyOf(lowered.nodes())) {
+      Match<SplitStemConvolution.Site> m = NcnnLayers.is(n, "Convolution") ? rule.match(lowered, n) : Match.none();
+      if (m.found() && !m.isRefused()) {
+        rule.rewrite(lowered, m.site());
+        split++;
+      }
+    }
+    if (split > 0) {
+      new SplitSharedBlobs().run(lowered, new PassLog());
+    }
+    return split;
   }
 }
