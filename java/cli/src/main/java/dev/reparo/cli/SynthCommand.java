@@ -34,7 +34,7 @@ final class SynthCommand implements Runnable {
 
   @Option(names = "--style", defaultValue = "varied", paramLabel = "STYLE",
       description = {"varied (default): textured and photo-like backgrounds, distractor shapes,",
-          "stretched/turned/occluded shapes, lighting, blur, noise, JPEG artefacts, 8% object-free",
+          "stretched/turned/occluded shapes, lighting, blur, noise, JPEG artefacts, 8%% object-free",
           "images; classic: the original, plainer scenes (what earlier datasets were)."})
   String style;
 

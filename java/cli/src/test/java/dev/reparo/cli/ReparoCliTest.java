@@ -2,6 +2,7 @@ package dev.reparo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ncnn.Ncnn;
@@ -55,6 +56,7 @@ class ReparoCliTest {
       Result r = run(verb, "--help");
       assertEquals(0, r.code(), verb + ": " + r.err());
       assertTrue(r.out().startsWith("Usage: reparo " + verb + " [-h"), verb + ": " + r.out());
+      assertFalse(r.err().contains("WARN"), verb + ": a description picocli could not format: " + r.err());
     }
     // bench's first description line is 87 characters: it must not be broken at 80 columns
     assertTrue(run("bench", "-h").out().contains("model load time, p50/p90/p99\n"), run("bench", "-h").out());
