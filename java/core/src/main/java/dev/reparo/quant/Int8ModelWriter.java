@@ -102,7 +102,7 @@ public final class Int8ModelWriter {
     List<String> fp32Layers = QuantizableLayer.find(lowered).stream().map(QuantizableLayer::name)
         .filter(keep::contains).toList();
     List<String> int8 = Int8Lowering.apply(lowered, table);
-    NcnnLowering.splitStems(lowered);
+    NcnnLowering.fitKernels(lowered);
     List<String> missing = new ArrayList<>(full.inputScales().keySet());
     missing.removeAll(int8);
     missing.removeAll(fp32Layers);

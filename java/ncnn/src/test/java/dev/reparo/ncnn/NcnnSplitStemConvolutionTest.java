@@ -92,7 +92,7 @@ class NcnnSplitStemConvolutionTest {
         Node stem = g.nodes().stream().filter(n -> n.opType().equals("Convolution")).findFirst().orElseThrow();
         g.replaceNode(stem, stem.withAttribute(Attribute.of("8", 2L)));
       }
-      assertEquals(quantized ? 0 : 1, NcnnLowering.splitStems(g), quantized ? "int8 stem" : "FP32 stem");
+      assertEquals(quantized ? 0 : 1, NcnnLowering.fitKernels(g), quantized ? "int8 stem" : "FP32 stem");
       assertEquals(quantized ? 2 : 3, g.nodes().stream().filter(n -> n.opType().equals("Convolution")).count());
     }
   }

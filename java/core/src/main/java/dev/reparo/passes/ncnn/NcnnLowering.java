@@ -2,7 +2,9 @@ package dev.reparo.passes.ncnn;
 
 import dev.reparo.graph.Graph;
 import dev.reparo.graph.Node;
+import dev.reparo.graph.OpSchema;
 import dev.reparo.passes.Match;
+import dev.reparo.passes.RewriteRule;
 import dev.reparo.passes.PassLog;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassManager;
@@ -14,15 +16,16 @@ import java.util.List;
  * FuseScale}, the activation chains {@link FuseHardSigmoid}, {@link FuseHardSwish}, {@link
  * FuseMish}, {@link FuseGelu} and {@link FuseSwish} (before activation folding, so that a chain's
  * sigmoid or clip is not folded into its convolution and the fused activation can be), {@link
- * FoldActivation}, {@link SplitStemConvolution} (after the folding, so that its copies carry the
- * folded activation), and last {@link SplitSharedBlobs} (after the fusions, so that an input a fused
+ * FoldActivation}, the kernel fits {@link SplitStemConvolution} (after the folding, so that its
+ * copies carry the folded activation) and {@link PadUnpackedChannels}, and last {@link SplitSharedBlobs} (after the fusions, so that an input a fused
  * chain read twice gets no Split). Run it on a deploy
  * graph (after re-parameterization and Conv+BN fusion); the result is what {@code NcnnWriter}
  * writes.
  *
- * <p>INT8 models are lowered in two steps: {@link #lowerForQuantization} leaves every layer that
- * exists in the fused ONNX whole (a calibration table and the Q/DQ ONNX name those layers), and
- * {@link #splitStems}, after the int8 params are in, splits the stems that stayed FP32. Stateless and
+ * <p>INT8 models are lowered in two steps: {@link #lowerForQuantization} leaves every layer as
+ * the fused ONNX has it (a calibration table and the Q/DQ ONNX name those layers and their channel
+ * counts), and {@link #fitKernels}, after the int8 params are in, applies the kernel fits to the
+ * layers that stayed FP32. Stateless and
  * thread-safe.
  */
 public final class NcnnLowering {
@@ -32,12 +35,14 @@ public final class NcnnLowering {
   public static List<GraphPass> passes() {
     return List.of(new LowerToNcnn(), new FuseChannelShuffle(), new MergeChannelSlices(),
         new FuseScale(), new FuseHardSigmoid(), new FuseHardSwish(), new FuseMish(), new FuseGelu(),
-        new FuseSwish(), new FoldActivation(), new SplitStemConvolution(), new SplitSharedBlobs());
+        new FuseSwish(), new FoldActivation(), new SplitStemConvolution(), new PadUnpackedChannels(),
+        new SplitSharedBlobs());
   }
 
-  /** {@link #passes()} without {@link SplitStemConvolution}: every layer keeps its fused-ONNX name. */
+  /** {@link #passes()} without the kernel fits: every layer keeps its fused-ONNX name and shape. */
   public static List<GraphPass> quantizationPasses() {
-    return passes().stream().filter(p -> !(p instanceof SplitStemConvolution)).toList();
+    return passes().stream().filter(p -> !(p instanceof SplitStemConvolution || p instanceof PadUnpackedChannels))
+        .toList();
   }
 
   /**
@@ -59,25 +64,34 @@ public final class NcnnLowering {
   }
 
   /**
-   * Splits the stems of a graph {@link #lowerForQuantization lowered for quantization} once its
-   * int8 params are in (a quantized stem stays whole), then gives the blobs the copies share a Split.
-   * Not through {@link PassManager}: its graph validation does not know int8 layers' extra inputs.
+   * Applies the kernel fits ({@link SplitStemConvolution}, {@link PadUnpackedChannels}) to a graph
+   * {@link #lowerForQuantization lowered for quantization} once its int8 params are in (int8 layers
+   * are left as they are), then gives the blobs the stem copies share a Split. Not through {@link
+   * PassManager}: its graph validation does not know int8 layers' extra inputs.
    *
-   * @return how many stems were split
+   * @return how many sites were rewritten
    */
-  public static int splitStems(Graph lowered) {
-    SplitStemConvolution rule = new SplitStemConvolution();
-    int split = 0;
-    for (Node n : List.copyOf(lowered.nodes())) {
-      Match<SplitStemConvolution.Site> m = NcnnLayers.is(n, "Convolution") ? rule.match(lowered, n) : Match.none();
-      if (m.found() && !m.isRefused()) {
-        rule.rewrite(lowered, m.site());
-        split++;
-      }
-    }
-    if (split > 0) {
+  public static int fitKernels(Graph lowered) {
+    int rewritten = apply(new SplitStemConvolution(), lowered) + apply(new PadUnpackedChannels(), lowered);
+    if (rewritten > 0) {
       new SplitSharedBlobs().run(lowered, new PassLog());
     }
-    return split;
+    return rewritten;
+  }
+
+  private static <S> int apply(RewriteRule<S> rule, Graph g) {
+    int n = 0;
+    for (Node anchor : List.copyOf(g.nodes())) {
+      if (!g.nodes().contains(anchor) || !rule.anchors().contains(anchor.opType())
+          || !OpSchema.NCNN_DOMAIN.equals(anchor.domain())) {
+        continue;
+      }
+      Match<S> m = rule.match(g, anchor);
+      if (m.found() && !m.isRefused()) {
+        rule.rewrite(g, m.site());
+        n++;
+      }
+    }
+    return n;
   }
 }
