@@ -33,6 +33,9 @@ public final class ConversionCache {
   /** File locks are per process; threads of this JVM queue on these monitors first. */
   private static final ConcurrentHashMap<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
 
+  /** Ends the name of an entry converted with the raw head. */
+  public static final String RAW_HEAD_SUFFIX = "-rawhead";
+
   private final Path root;
   private final AtomicInteger conversions = new AtomicInteger();
 
@@ -62,21 +65,32 @@ public final class ConversionCache {
     return conversions.get();
   }
 
-  /** The converted form of {@code onnx}, converting it first if the cache has no valid entry. */
+  /** The converted form of {@code onnx} with its outputs as exported; see {@link #deploy(Path, boolean)}. */
   public DeployedModel deploy(Path onnx) throws IOException {
+    return deploy(onnx, false);
+  }
+
+  /**
+   * The converted form of {@code onnx}, converting it first if the cache has no valid entry. With
+   * {@code rawHead} the conversion cuts the decode off an Ultralytics anchor-free head where it can
+   * ({@link ModelConverter#convert(Path, Path, boolean, boolean, boolean)}); the two forms are
+   * separate entries (the raw one's name ends in {@value #RAW_HEAD_SUFFIX}), so neither is ever
+   * taken for the other.
+   */
+  public DeployedModel deploy(Path onnx, boolean rawHead) throws IOException {
     String sha = Digests.sha256(onnx);
-    Path entry = root.resolve(sha.substring(0, 16) + "-" + Reparo.converterId());
+    Path entry = root.resolve(sha.substring(0, 16) + "-" + Reparo.converterId() + (rawHead ? RAW_HEAD_SUFFIX : ""));
     DeployedModel cached = valid(entry, sha);
     if (cached != null) {
       return cached;
     }
     Files.createDirectories(root);
     synchronized (IN_PROCESS.computeIfAbsent(entry.toAbsolutePath(), k -> new Object())) {
-      return build(onnx, sha, entry);
+      return build(onnx, sha, entry, rawHead);
     }
   }
 
-  private DeployedModel build(Path onnx, String sha, Path entry) throws IOException {
+  private DeployedModel build(Path onnx, String sha, Path entry, boolean rawHead) throws IOException {
     DeployedModel cached;
     try (FileChannel lockFile = FileChannel.open(root.resolve(entry.getFileName() + ".lock"),
             StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -89,7 +103,7 @@ public final class ConversionCache {
       Path tmp = Files.createTempDirectory(root, "." + entry.getFileName() + "-");
       try {
         conversions.incrementAndGet();
-        ModelConverter.convert(onnx, tmp, false);
+        ModelConverter.convert(onnx, tmp, false, true, rawHead);
         try {
           Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException | DirectoryNotEmptyException e) {

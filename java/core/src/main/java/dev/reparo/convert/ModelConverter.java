@@ -4,6 +4,8 @@ import dev.reparo.ModelFormatException;
 import dev.reparo.Reparo;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.detect.HeadKind;
+import dev.reparo.detect.ModelMetadata;
 import dev.reparo.format.ncnn.NcnnFiles;
 import dev.reparo.format.ncnn.NcnnWriter;
 import dev.reparo.graph.Graph;
@@ -15,6 +17,7 @@ import dev.reparo.io.AtomicFiles;
 import dev.reparo.io.Digests;
 import dev.reparo.onnx.Onnx;
 import dev.reparo.onnx.OnnxWriter;
+import dev.reparo.passes.CutAnchorFreeDecode;
 import dev.reparo.passes.PassManager;
 import dev.reparo.passes.Pipelines;
 import dev.reparo.passes.ncnn.NcnnLowering;
@@ -36,9 +39,20 @@ public final class ModelConverter {
 
   private ModelConverter() {}
 
-  /** What a conversion did: sizes before and after, and what each pass and lowering step changed. */
+  /**
+   * What a conversion did: sizes before and after, what each pass and lowering step changed, and
+   * whether the head's decode was cut off.
+   *
+   * @param rawHead null unless the conversion was asked for the raw head
+   */
   public record Result(DeployedModel model, ModelSummary before, ModelSummary after, PassManager.Report deploy,
-      PassManager.Report lowering) {}
+      PassManager.Report lowering, HeadCut rawHead) {}
+
+  /**
+   * The outcome of asking for the raw head: cut (the outputs are the head's per-scale raw tensors)
+   * or refused, with the reason (the outputs stay the exported, decoded ones).
+   */
+  public record HeadCut(boolean cut, String refusal) {}
 
   /**
    * Converts {@code onnx} into {@code outDir} (created if needed). The whole conversion runs in
@@ -60,11 +74,24 @@ public final class ModelConverter {
    * that benchmarks time the fused model against.
    */
   public static Result convert(Path onnx, Path outDir, boolean fp16, boolean fuse) throws IOException {
+    return convert(onnx, outDir, fp16, fuse, false);
+  }
+
+  /**
+   * As {@link #convert(Path, Path, boolean, boolean)}; with {@code rawHead} an Ultralytics
+   * anchor-free head exported decoded loses its decode ({@link CutAnchorFreeDecode}): the outputs
+   * become the per-scale box distributions and class logits, decoded in Java only for the cells
+   * above the confidence threshold. Where the pass refuses, the model keeps its decoded outputs and
+   * its metadata says why ({@link ModelMetadata#RAW_HEAD_REFUSED}).
+   */
+  public static Result convert(Path onnx, Path outDir, boolean fp16, boolean fuse, boolean rawHead)
+      throws IOException {
     String sha = Digests.sha256(onnx);
     Graph graph = Onnx.read(onnx);
     DynamicBatch batch = DynamicBatch.pin(graph);
     ModelSummary before = ModelSummary.of(graph);
     PassManager.Report deploy = (fuse ? Pipelines.deploy() : Pipelines.cleanup()).run(graph);
+    HeadCut headCut = rawHead ? cutHead(graph, batch) : null;
     ShapeInference.Result shapes = ShapeInference.infer(graph);
     ModelSummary after = ModelSummary.of(graph);
     if (graph.inputs().size() != 1) {
@@ -104,7 +131,25 @@ public final class ModelConverter {
     DeployedModel model = new DeployedModel(outDir, onnx.getFileName().toString(), sha, input.name(),
         inputShape, outNames, outShapes, files, digests, fp16, graph.metadata());
     model.write(Reparo.version());
-    return new Result(model, before, after, deploy, lowering);
+    return new Result(model, before, after, deploy, lowering, headCut);
+  }
+
+  /** Runs {@link CutAnchorFreeDecode}; a refusal is recorded in the graph's metadata. */
+  private static HeadCut cutHead(Graph graph, DynamicBatch batch) {
+    String refusal;
+    if (HeadKind.ANCHOR_FREE_RAW.cliName().equals(graph.metadata().get(ModelMetadata.HEAD_LAYOUT))) {
+      refusal = null; // converted from a model cut before
+    } else if (batch != null) {
+      // The cut's outputs are declared with a batch of 1; the fused ONNX of a dynamic-batch model batches.
+      refusal = "the model's input has a dynamic batch";
+    } else {
+      PassManager.PassSummary s = new PassManager(List.of(new CutAnchorFreeDecode())).run(graph).passes().get(0);
+      refusal = s.rewritten() > 0 ? null : s.refused().isEmpty() ? "no decoded head found" : s.refused().get(0);
+    }
+    if (refusal != null) {
+      graph.putMetadata(ModelMetadata.RAW_HEAD_REFUSED, refusal);
+    }
+    return new HeadCut(refusal == null, refusal);
   }
 
   /** Dimensions with -1 for unknown or symbolic ones. */

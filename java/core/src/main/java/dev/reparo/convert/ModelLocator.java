@@ -14,8 +14,21 @@ import java.nio.file.Path;
 public final class ModelLocator {
   private ModelLocator() {}
 
-  /** @throws ModelFormatException naming the path when it is missing or of an unknown kind */
+  /**
+   * As {@link #locate(Path, boolean)} with the outputs as exported.
+   *
+   * @throws ModelFormatException naming the path when it is missing or of an unknown kind
+   */
   public static DeployedModel locate(Path model) throws IOException {
+    return locate(model, false);
+  }
+
+  /**
+   * @param rawHead for an {@code .onnx}: convert it with the decode cut off its head where that
+   *     applies ({@link ConversionCache#deploy(Path, boolean)}); a converted model is taken as it is
+   * @throws ModelFormatException naming the path when it is missing or of an unknown kind
+   */
+  public static DeployedModel locate(Path model, boolean rawHead) throws IOException {
     if (Files.isDirectory(model)) {
       return DeployedModel.read(model);
     }
@@ -24,7 +37,7 @@ public final class ModelLocator {
     }
     String name = model.getFileName().toString();
     if (name.endsWith(".onnx")) {
-      return ConversionCache.standard().deploy(model);
+      return ConversionCache.standard().deploy(model, rawHead);
     }
     if (name.equals(DeployedModel.DESCRIPTOR) || name.endsWith(".param") || name.endsWith(".bin")) {
       return DeployedModel.read(model.toAbsolutePath().getParent());

@@ -40,8 +40,12 @@ final class HeadResolver {
       HeadKind requested, int inputHeight, int inputWidth, String source) {
     List<String> warnings = new ArrayList<>();
     boolean ultralytics = "Ultralytics".equals(props.get("author")) || props.containsKey("task");
-    HeadKind kind = requested != null ? requested : guess(outputShapes, meta, props, ultralytics, source);
+    String layout = props.get(ModelMetadata.HEAD_LAYOUT);
+    HeadKind kind = requested != null ? requested
+        : layout != null ? declaredLayout(layout, source)
+        : guess(outputShapes, meta, props, ultralytics, source);
     String reason = requested != null ? "requested"
+        : layout != null ? "from metadata " + ModelMetadata.HEAD_LAYOUT + "=" + layout
         : "from output shape" + (outputShapes.size() == 1 ? " " : "s ") + shapes(outputShapes)
             + (isTrue(props.get("end2end")) ? " and metadata end2end=True" : "");
     int nc = classCount(kind, outputShapes, meta, source, warnings);
@@ -81,6 +85,14 @@ final class HeadResolver {
       default -> throw new IllegalStateException(kind.toString());
     }
     return new Resolution(head, meta.withHead(names, strides, anchors), reason, List.copyOf(warnings));
+  }
+
+  private static HeadKind declaredLayout(String layout, String source) {
+    try {
+      return HeadKind.parse(layout);
+    } catch (dev.reparo.InvalidInputException e) {
+      throw new ModelFormatException(source + ": metadata " + ModelMetadata.HEAD_LAYOUT + ": " + e.getMessage());
+    }
   }
 
   private static HeadKind guess(List<long[]> shapes, ModelMetadata meta, Map<String, String> props,

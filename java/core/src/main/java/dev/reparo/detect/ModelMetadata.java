@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *   normalization   {"scale": 0.003921568627451, "mean": [0, 0, 0], "std": [1, 1, 1], "color": "RGB"}
  *                   (optional, these defaults; input = (pixel·scale − mean) / std; "channels" may
  *                   stand for "color")
+ *   head_layout     yolov8-raw  (optional, a {@link HeadKind} name: how the outputs are laid out,
+ *                   written by conversions that change it, e.g. cutting off a decode; not JSON)
  * </pre>
  *
  * Any of names, strides and anchors may be absent (empty here): {@link HeadResolver} infers what the
@@ -42,6 +44,13 @@ public record ModelMetadata(List<String> names, int[] strides, float[][][] ancho
   public static final String INPUT_SIZE = "input_size";
   public static final String LETTERBOX_FILL = "letterbox_fill";
   public static final String NORMALIZATION = "normalization";
+  /** The {@link HeadKind#cliName()} of the outputs' layout, where a conversion set it (plain text). */
+  public static final String HEAD_LAYOUT = "head_layout";
+  /**
+   * Why a conversion asked to cut the decode off the head kept the decoded outputs (plain text);
+   * present only then.
+   */
+  public static final String RAW_HEAD_REFUSED = "raw_head_refused";
   /** Ultralytics' key for the input size, {@code [h, w]}. */
   public static final String ULTRALYTICS_IMGSZ = "imgsz";
 
