@@ -38,6 +38,16 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--fp16", description = "store ncnn weights as fp16 (half the size; about 1e-3 relative error)")
   boolean fp16;
 
+  @Option(names = "--raw-head", description = {
+      "cut the decode off an Ultralytics anchor-free head exported decoded (YOLOv8/YOLO11/YOLO26",
+      "yolo export): the outputs become one [1, 4*16+C, H, W] tensor of box distributions and",
+      "class logits per stride, which reparo detect decodes only where a class logit passes the",
+      "threshold (it does this by itself when given the .onnx). Saves the per-anchor sigmoid and",
+      "box decode, about 5% of YOLOv8t on ncnn, but the outputs no longer compare with the",
+      "exporter's (PyTorch's) [1, 4+C, N]; other models are converted as if it were not given,",
+      "with the reason printed"})
+  boolean rawHead;
+
   @Option(names = "--keep-onnx", description = "also copy the source model into DIR as model.source.onnx")
   boolean keepOnnx;
 
@@ -51,7 +61,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
     PrintWriter o = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    ModelConverter.Result r = ModelConverter.convert(model, out, fp16);
+    ModelConverter.Result r = ModelConverter.convert(model, out, fp16, true, rawHead);
     if (keepOnnx) {
       Path target = out.resolve("model.source.onnx");
       Path tmp = AtomicFiles.tempBeside(target);
@@ -64,6 +74,11 @@ final class ConvertCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     o.printf("Converted %s -> %s in %.1f s%n%n", model, out, seconds);
+    if (r.rawHead() != null) {
+      o.println(r.rawHead().cut() ? "Raw head: the decode is cut off; outputs are the per-stride box distributions and "
+          + "class logits" : "Raw head: not cut, outputs stay as exported (" + r.rawHead().refusal() + ")");
+      o.println();
+    }
     printSummary(o, r.before(), r.after());
     if (verbose) {
       o.println();

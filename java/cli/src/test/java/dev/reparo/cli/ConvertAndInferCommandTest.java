@@ -38,6 +38,31 @@ class ConvertAndInferCommandTest {
   }
 
   @Test
+  void rawHeadCutsTheUltralyticsDecodeOnlyWhenAskedAndSaysWhyNotElsewhere(@TempDir Path dir) throws Exception {
+    Path yolov8 = FIXTURES.resolve("ultralytics_yolov8t-default-onnx18/model.onnx");
+    ReparoCliTest.Result plain = ReparoCliTest.run("convert", yolov8.toString(), "--out", dir.resolve("plain").toString());
+    assertEquals(0, plain.code(), plain.err());
+    JsonNode plainOutputs = new ObjectMapper().readTree(dir.resolve("plain/model.json").toFile()).get("outputs");
+    assertEquals("[1,10,2100]", plainOutputs.get(0).get("shape").toString(), "outputs as exported by default");
+    assertEquals(1, plainOutputs.size());
+
+    ReparoCliTest.Result raw = ReparoCliTest.run("convert", yolov8.toString(), "--out", dir.resolve("raw").toString(),
+        "--raw-head");
+    assertEquals(0, raw.code(), raw.err());
+    assertTrue(raw.out().contains("Raw head: the decode is cut off"), raw.out());
+    JsonNode model = new ObjectMapper().readTree(dir.resolve("raw/model.json").toFile());
+    assertEquals("[[1,70,40,40],[1,70,20,20],[1,70,10,10]]",
+        model.get("outputs").findValues("shape").toString().replace(" ", ""));
+    assertEquals("[8, 16, 32]", model.get("metadata").get("strides").asText());
+
+    Path yolov5 = FIXTURES.resolve("yolov5_export-default-onnx18/model.onnx");
+    ReparoCliTest.Result refused = ReparoCliTest.run("convert", yolov5.toString(), "--out",
+        dir.resolve("v5").toString(), "--raw-head");
+    assertEquals(0, refused.code(), refused.err());
+    assertTrue(refused.out().contains("Raw head: not cut, outputs stay as exported (output0: output Concat"), refused.out());
+  }
+
+  @Test
   void inferMatchesPyTorchOnAConvertedModel(@TempDir Path dir) throws Exception {
     Path fx = FIXTURES.resolve("repvgg_stack-training-torchscript11");
     ReparoCliTest.Result c = ReparoCliTest.run("convert", fx.resolve("model.onnx").toString(), "--out", dir.resolve("m").toString());

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The verbs users run on a model straight from Ultralytics' {@code yolo export}, with no
- * {@code --meta}: detect and eval print the head they chose, eval scores the trained model well
- * above chance, calibrate writes an int8 model that detect and bench then run.
+ * {@code --meta}: detect and eval print the head they chose (the raw head: detection cuts the decode
+ * off the export), eval scores the trained model well above chance, calibrate writes an int8 model
+ * that detect and bench then run.
  */
 class RealExportsCommandTest {
   static final Path YOLOV8 = DetectAndEvalCommandTest.FIXTURES.resolve("ultralytics_yolov8t-default-onnx18/model.onnx");
@@ -25,8 +26,8 @@ class RealExportsCommandTest {
 
     ReparoCliTest.Result detect = ReparoCliTest.run("detect", "-m", YOLOV8.toString(), "-s", images, "--threads", "1");
     assertEquals(0, detect.code(), detect.err());
-    assertTrue(detect.out().contains("head: yolov8 (anchor-free, decoded [1, 4+C, N], 6 classes), from output shape"
-        + " [1, 10, 2100]"), detect.out());
+    assertTrue(detect.out().contains("head: yolov8-raw (anchor-free raw outputs (box distribution + class logits), "
+        + "one per scale, 6 classes) strides [8, 16, 32], from metadata head_layout=yolov8-raw"), detect.out());
     assertTrue(!detect.err().contains("warning"), "nothing assumed: " + detect.err());
 
     ReparoCliTest.Result eval = ReparoCliTest.run("eval", "-m", YOLOV8.toString(), "--dataset",

@@ -58,6 +58,22 @@ class ConversionCacheTest {
   }
 
   @Test
+  void theRawHeadFormIsAnEntryOfItsOwn(@TempDir Path root) throws IOException {
+    Path yolov8 = Fixture.all().stream().filter(f -> f.name().equals("ultralytics_yolov8t-default-onnx18"))
+        .findFirst().orElseThrow().model();
+    ConversionCache cache = new ConversionCache(root);
+    DeployedModel raw = cache.deploy(yolov8, true);
+    DeployedModel decoded = cache.deploy(yolov8);
+    assertEquals(2, cache.conversionsRun(), "neither form is taken for the other");
+    assertTrue(raw.dir().getFileName().toString().endsWith(ConversionCache.RAW_HEAD_SUFFIX), raw.dir().toString());
+    assertEquals(3, raw.outputNames().size());
+    assertEquals(1, decoded.outputNames().size());
+    assertEquals(raw.dir(), cache.deploy(yolov8, true).dir());
+    assertEquals(decoded.dir(), cache.deploy(yolov8, false).dir());
+    assertEquals(2, cache.conversionsRun(), "both found again");
+  }
+
+  @Test
   void corruptedArtefactIsDetectedAndRebuilt(@TempDir Path root) throws IOException {
     ConversionCache cache = new ConversionCache(root);
     DeployedModel first = cache.deploy(MODEL);

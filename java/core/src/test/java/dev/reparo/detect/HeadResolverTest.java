@@ -68,6 +68,22 @@ class HeadResolverTest {
   }
 
   @Test
+  void aHeadLayoutInTheMetadataWinsOverTheShapeGuess() {
+    // No names, 72 channels: 4·16 + 8 classes, or 3 anchors · (5 + 19) of a raw YOLOv5 head.
+    Map<String, String> props = new java.util.HashMap<>();
+    long[][] shapes = {{1, 72, 40, 40}, {1, 72, 20, 20}, {1, 72, 10, 10}};
+    assertEquals(HeadKind.YOLOV5, resolve(props, null, shapes).head().kind(), "without it the shapes say YOLOv5");
+    props.put("head_layout", "yolov8-raw");
+    HeadResolver.Resolution r = resolve(props, null, shapes);
+    assertEquals(HeadKind.ANCHOR_FREE_RAW, r.head().kind());
+    assertEquals("from metadata head_layout=yolov8-raw", r.reason());
+    assertEquals(8, r.head().numClasses());
+    props.put("head_layout", "sideways");
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> resolve(props, null, shapes));
+    assertTrue(e.getMessage().contains("head_layout") && e.getMessage().contains("sideways"), e.getMessage());
+  }
+
+  @Test
   void theUsersChoiceWinsAndContradictionsAreErrors() {
     assertEquals(HeadKind.YOLOV5_DECODED, resolve(SIX, HeadKind.YOLOV5_DECODED, new long[] {1, 300, 11}).head().kind());
     ModelFormatException e = assertThrows(ModelFormatException.class,
