@@ -46,6 +46,16 @@ public abstract sealed class DetectionHead
    */
   abstract Candidates decode(List<Tensor> outputs, float conf, boolean[] allowed);
 
+  /**
+   * How many candidates score above {@code conf}, every one decoded as {@link PostProcessor} does
+   * before NMS: the head's share of post-processing, for timing it.
+   *
+   * @throws dev.reparo.InvalidInputException if the outputs do not have this head's layout
+   */
+  public int candidateCount(List<Tensor> outputs, float conf) {
+    return decode(outputs, conf, null).size();
+  }
+
   /** The shape of a single-output head's one tensor; empty (no shape check passes) unless there is exactly one. */
   static int[] onlyShape(List<Tensor> outputs) {
     return outputs.size() == 1 ? outputs.get(0).shape() : new int[0];
