@@ -66,13 +66,16 @@ done
 for out in "$work"/*/; do
   out="${out%/}"
   name="$(basename "$out")"
-  mkdir -p "$out/pnnx" "$out/reparo"
+  mkdir -p "$out/pnnx" "$out/reparo" "$out/reparo-raw"
   shape="$(python3 -c 'import json,sys; print(",".join(map(str, json.load(open(sys.argv[1]))["input"]["shape"])))' "$out/ref/info.json")"
   cp "$out/ref/model.onnx" "$out/pnnx/model.onnx"
   if ! (cd "$out/pnnx" && "$venv/bin/pnnx" model.onnx "inputshape=[$shape]" fp16=0 > pnnx.log 2>&1); then
     echo "   pnnx failed on $name (see $out/pnnx/pnnx.log)"
   fi
   java -jar "$cli" convert "$out/ref/model.onnx" -o "$out/reparo" > "$out/reparo/convert.log" 2>&1
+  # With the decode cut off the head (where it applies): PeerComparison's time-to-detections columns.
+  java -jar "$cli" convert "$out/ref/model.onnx" -o "$out/reparo-raw" --raw-head > "$out/reparo-raw/convert.log" 2>&1 \
+    || echo "   reparo convert --raw-head failed on $name (see $out/reparo-raw/convert.log)"
   echo "   converted $name"
 done
 

@@ -32,10 +32,23 @@ import java.util.stream.Stream;
 public final class PeerComparison {
   private PeerComparison() {}
 
-  /** One table row; NaN where that side could not be measured, with the reason in {@code note}. */
-  record Row(String model, double pnnxMs, double reparoMs, double pnnxError, double reparoError, String note) {
+  /**
+   * One table row; NaN where that side could not be measured, with the reason in {@code note}.
+   * {@code pnnxDetectMs} and {@code reparoDetectMs} are the time to detections ({@link ToDetections});
+   * NaN where Reparo's raw-head cut does not apply.
+   */
+  record Row(String model, double pnnxMs, double reparoMs, double pnnxError, double reparoError, String note,
+      double pnnxDetectMs, double reparoDetectMs) {
+    Row(String model, double pnnxMs, double reparoMs, double pnnxError, double reparoError, String note) {
+      this(model, pnnxMs, reparoMs, pnnxError, reparoError, note, Double.NaN, Double.NaN);
+    }
+
     double ratio() {
       return pnnxMs / reparoMs;
+    }
+
+    double detectRatio() {
+      return pnnxDetectMs / reparoDetectMs;
     }
   }
 
@@ -109,7 +122,8 @@ public final class PeerComparison {
             ms[1][r] = pnnxFirst ? b : a;
           }
         }
-        return new Row(name, Medians.of(ms[0]), Medians.of(ms[1]), pnnxError, reparoError, "");
+        Row row = new Row(name, Medians.of(ms[0]), Medians.of(ms[1]), pnnxError, reparoError, "");
+        return ToDetections.measure(row, dir, pnnx, pnnxIn, input, rounds);
       }
     }
   }
@@ -158,9 +172,14 @@ public final class PeerComparison {
   static String table(List<Row> rows, int rounds) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("Medians of %d alternating rounds, 1 thread, FP32 weights on both sides.%n%n", rounds));
-    sb.append("| model | pnnx ms | Reparo ms | pnnx / Reparo | max abs error pnnx | max abs error Reparo | note |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---|\n");
-    rows.forEach(r -> sb.append(format(r)).append('\n'));
+    boolean detect = rows.stream().anyMatch(r -> !Double.isNaN(r.detectRatio()));
+    if (detect) {
+      sb.append(ToDetections.LEGEND);
+    }
+    sb.append("| model | pnnx ms | Reparo ms | pnnx / Reparo | max abs error pnnx | max abs error Reparo | note |"
+        + (detect ? " to detections: pnnx ms | Reparo raw head ms | pnnx / Reparo |" : "") + "\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---|" + (detect ? "---:|---:|---:|" : "") + "\n");
+    rows.forEach(r -> sb.append(format(r)).append(detect ? detectColumns(r) : "").append('\n'));
     return sb.toString();
   }
 
@@ -168,6 +187,11 @@ public final class PeerComparison {
     return String.format("| %s | %s | %s | %s | %s | %s | %s |", r.model(), ms(r.pnnxMs()), ms(r.reparoMs()),
         Double.isNaN(r.ratio()) ? "—" : String.format("%.2fx", r.ratio()), err(r.pnnxError()), err(r.reparoError()),
         r.note());
+  }
+
+  private static String detectColumns(Row r) {
+    return String.format(" %s | %s | %s |", ms(r.pnnxDetectMs()), ms(r.reparoDetectMs()),
+        Double.isNaN(r.detectRatio()) ? "—" : String.format("%.2fx", r.detectRatio()));
   }
 
   private static String ms(double v) {
