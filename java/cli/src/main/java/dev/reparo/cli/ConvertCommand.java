@@ -40,12 +40,12 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Option(names = "--raw-head", description = {
       "cut the decode off an Ultralytics anchor-free head exported decoded (YOLOv8/YOLO11/YOLO26",
-      "yolo export): the outputs become one [1, 4*16+C, H, W] tensor of box distributions and",
-      "class logits per stride, which reparo detect decodes only where a class logit passes the",
-      "threshold (it does this by itself when given the .onnx). Saves the per-anchor sigmoid and",
-      "box decode, about 5% of YOLOv8t on ncnn, but the outputs no longer compare with the",
-      "exporter's (PyTorch's) [1, 4+C, N]; other models are converted as if it were not given,",
-      "with the reason printed"})
+      "yolo export): per stride the outputs become the box distributions [1, 4*16, H, W] and",
+      "the class logits [1, C, H, W], which reparo detect decodes only where a class logit",
+      "passes the threshold (it does this by itself when given the .onnx). Saves the per-anchor",
+      "DFL softmax, box arithmetic and sigmoid (YOLOv8t on ncnn: about 5% of the network), but",
+      "the outputs no longer compare with the exporter's (PyTorch's) [1, 4+C, N]; other models",
+      "are converted as if it were not given, with the reason printed"})
   boolean rawHead;
 
   @Option(names = "--keep-onnx", description = "also copy the source model into DIR as model.source.onnx")

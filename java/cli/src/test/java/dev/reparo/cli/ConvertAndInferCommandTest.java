@@ -51,7 +51,7 @@ class ConvertAndInferCommandTest {
     assertEquals(0, raw.code(), raw.err());
     assertTrue(raw.out().contains("Raw head: the decode is cut off"), raw.out());
     JsonNode model = new ObjectMapper().readTree(dir.resolve("raw/model.json").toFile());
-    assertEquals("[[1,70,40,40],[1,70,20,20],[1,70,10,10]]",
+    assertEquals("[[1,64,40,40],[1,6,40,40],[1,64,20,20],[1,6,20,20],[1,64,10,10],[1,6,10,10]]",
         model.get("outputs").findValues("shape").toString().replace(" ", ""));
     assertEquals("[8, 16, 32]", model.get("metadata").get("strides").asText());
 

@@ -15,8 +15,11 @@ public enum HeadKind {
   YOLOV5_DECODED("yolov5-decoded", "anchor-based, decoded [1, N, 5+C]"),
   /** Ultralytics YOLOv8/YOLO11 {@code yolo export}: {@code [1, 4+C, N]}, class scores already sigmoid. */
   ANCHOR_FREE("yolov8", "anchor-free, decoded [1, 4+C, N]"),
-  /** Anchor-free raw: per scale {@code [1, 4·16+C, H, W]} box distributions and class logits (DFL here). */
-  ANCHOR_FREE_RAW("yolov8-raw", "anchor-free raw outputs (box distribution + class logits), one per scale"),
+  /**
+   * Anchor-free raw: per scale {@code [1, 4·16+C, H, W]} box distributions and class logits, or the
+   * two as a pair of outputs (DFL here).
+   */
+  ANCHOR_FREE_RAW("yolov8-raw", "anchor-free raw outputs (box distribution + class logits), one or a pair per scale"),
   /** NMS-free: {@code [1, K, 6]} rows of x1, y1, x2, y2, score, class (Ultralytics end2end, YOLOv10). */
   END_TO_END("end2end", "end-to-end, NMS-free [1, K, 6]");
 

@@ -76,7 +76,7 @@ final class HeadResolver {
         head = new AnchorHead(YoloHead.of(nc, strides, anchors));
       }
       case ANCHOR_FREE_RAW -> {
-        strides = gridStrides(outputShapes, strides, inputHeight, inputWidth, source, warnings);
+        strides = gridStrides(scales(outputShapes), strides, inputHeight, inputWidth, source, warnings);
         head = new AnchorFreeRawHead(nc, strides);
       }
       case YOLOV5_DECODED -> head = new DecodedAnchorHead(nc);
@@ -138,10 +138,12 @@ final class HeadResolver {
           ? first[1] / (meta.anchors().length > 0 ? meta.anchors()[0].length : 3) - 5 : -1;
       case YOLOV5_DECODED -> first.length == 3 ? first[2] - 5 : -1;
       case ANCHOR_FREE -> first.length == 3 ? first[1] - 4 : -1;
-      case ANCHOR_FREE_RAW -> known > 0 ? known : first.length == 4 ? first[1] - 4L * DFL_BINS : -1;
+      case ANCHOR_FREE_RAW -> known > 0 ? known
+          : scales(shapes).size() < shapes.size() ? shapes.get(1)[1] // (box, class logits) pairs
+          : first.length == 4 ? first[1] - 4L * DFL_BINS : -1;
       case END_TO_END -> known;
     };
-    if (kind == HeadKind.ANCHOR_FREE_RAW && known == 0 && c > 0) {
+    if (kind == HeadKind.ANCHOR_FREE_RAW && known == 0 && c > 0 && scales(shapes).size() == shapes.size()) {
       warnings.add("class count read as channels − " + 4 * DFL_BINS + " (" + DFL_BINS + " bins per box side)");
     }
     if (c < 1 || c > 100_000) {
@@ -150,6 +152,23 @@ final class HeadResolver {
               ? "; supply the class names with --meta 'names=[\"...\"]'" : ""));
     }
     return (int) c;
+  }
+
+  /**
+   * One shape per scale of a raw anchor-free head: a (box distributions, class logits) pair of
+   * consecutive outputs on one known grid counts once (see {@link AnchorFreeRawHead}).
+   */
+  private static List<long[]> scales(List<long[]> shapes) {
+    List<long[]> scales = new ArrayList<>();
+    for (int i = 0; i < shapes.size(); i++) {
+      long[] s = shapes.get(i);
+      scales.add(s);
+      if (i + 1 < shapes.size() && s.length == 4 && s[2] > 0 && s[3] > 0 && shapes.get(i + 1).length == 4
+          && shapes.get(i + 1)[2] == s[2] && shapes.get(i + 1)[3] == s[3]) {
+        i++;
+      }
+    }
+    return scales;
   }
 
   /** Per raw output, input size ÷ grid size; checked against the metadata's strides when it has some. */

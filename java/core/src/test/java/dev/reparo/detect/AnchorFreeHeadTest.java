@@ -70,6 +70,29 @@ class AnchorFreeHeadTest {
   }
 
   @Test
+  void boxAndClassOutputsAsPairsDecodeAsTheirConcatenation() throws IOException {
+    List<Tensor> pairs = new ArrayList<>();
+    for (Tensor t : raw()) {
+      int h = t.dim(2);
+      int w = t.dim(3);
+      int boxValues = 64 * h * w;
+      pairs.add(Tensor.of(java.util.Arrays.copyOfRange(t.data(), 0, boxValues), 1, 64, h, w));
+      pairs.add(Tensor.of(java.util.Arrays.copyOfRange(t.data(), boxValues, t.size()), 1, 6, h, w));
+    }
+    AnchorFreeRawHead head = new AnchorFreeRawHead(6, new int[] {8, 16, 32});
+    Candidates whole = head.decode(raw(), 0.01f, null);
+    Candidates split = head.decode(pairs, 0.01f, null);
+    assertTrue(whole.size() > 10, "candidates to compare: " + whole.size());
+    assertEquals(whole.size(), split.size());
+    for (int i = 0; i < whole.size(); i++) {
+      assertEquals(whole.x1[i], split.x1[i]);
+      assertEquals(whole.y2[i], split.y2[i]);
+      assertEquals(whole.score[i], split.score[i]);
+      assertEquals(whole.classId[i], split.classId[i]);
+    }
+  }
+
+  @Test
   void logitThresholdKeepsExactlyTheAnchorsAboveConf() throws IOException {
     Candidates all = new AnchorFreeHead(6).decode(List.of(fixture("output_0.npy")), 0f, null);
     for (float conf : new float[] {0.05f, 0.25f, 0.5f}) {

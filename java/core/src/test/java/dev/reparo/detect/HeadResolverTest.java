@@ -78,6 +78,10 @@ class HeadResolverTest {
     assertEquals(HeadKind.ANCHOR_FREE_RAW, r.head().kind());
     assertEquals("from metadata head_layout=yolov8-raw", r.reason());
     assertEquals(8, r.head().numClasses());
+    HeadResolver.Resolution pairs = resolve(props, null, new long[] {1, 64, 40, 40}, new long[] {1, 8, 40, 40},
+        new long[] {1, 64, 20, 20}, new long[] {1, 8, 20, 20}, new long[] {1, 64, 10, 10}, new long[] {1, 8, 10, 10});
+    assertEquals(8, pairs.head().numClasses(), "(box, classes) pairs: the class output's channels");
+    assertArrayEquals(new int[] {8, 16, 32}, pairs.metadata().strides(), "one stride per pair");
     props.put("head_layout", "sideways");
     ModelFormatException e = assertThrows(ModelFormatException.class, () -> resolve(props, null, shapes));
     assertTrue(e.getMessage().contains("head_layout") && e.getMessage().contains("sideways"), e.getMessage());

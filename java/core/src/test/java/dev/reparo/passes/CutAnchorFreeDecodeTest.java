@@ -51,7 +51,7 @@ class CutAnchorFreeDecodeTest {
   @ValueSource(strings = {"ultralytics_yolov8t-default-onnx18", "ultralytics_yolov8t_repc3-default-onnx18",
       "ultralytics_yolo11t-default-onnx18", "ultralytics_yolov8t_repc3-training-torchscript17",
       "ultralytics_yolo26t-default-onnx18"})
-  void cutsEveryUltralyticsDecodedHeadToOneRawOutputPerStride(String name) throws IOException {
+  void cutsEveryUltralyticsDecodedHeadToBoxAndClassOutputsPerStride(String name) throws IOException {
     Graph g = deployed(name);
     long sigmoids = TestGraphs.count(g, "Sigmoid");
     PassLog log = cut(g);
@@ -59,9 +59,11 @@ class CutAnchorFreeDecodeTest {
     assertEquals(1, log.rewritten().size());
     int bins = name.contains("yolo26") ? 1 : 16; // YOLO26 regresses plain distances
     List<String> shapes = g.outputs().stream().map(o -> Arrays.toString(o.shape().toArray())).toList();
-    int channels = 4 * bins + 6;
-    assertEquals(List.of("[1, " + channels + ", 40, 40]", "[1, " + channels + ", 20, 20]",
-        "[1, " + channels + ", 10, 10]"), shapes);
+    int box = 4 * bins;
+    assertEquals(List.of("[1, " + box + ", 40, 40]", "[1, 6, 40, 40]", "[1, " + box + ", 20, 20]", "[1, 6, 20, 20]",
+        "[1, " + box + ", 10, 10]", "[1, 6, 10, 10]"), shapes);
+    assertEquals(List.of("box_stride8", "cls_stride8", "box_stride16", "cls_stride16", "box_stride32", "cls_stride32"),
+        g.outputs().stream().map(ValueInfo::name).toList());
     assertEquals("[8, 16, 32]", g.metadata().get("strides"));
     assertEquals("yolov8-raw", g.metadata().get("head_layout"));
     assertEquals(sigmoids - 1, TestGraphs.count(g, "Sigmoid"), "the class scores' Sigmoid is gone");
@@ -80,15 +82,21 @@ class CutAnchorFreeDecodeTest {
     cut(g);
     Map<String, Tensor> got = Ort.run(OnnxWriter.toBytes(g), Map.of(f.inputName(), f.input()));
     List<Tensor> outputs = new ArrayList<>(got.values());
-    assertEquals(3, outputs.size());
+    assertEquals(6, outputs.size());
     double atol = f.tolerance("atol");
     for (int s = 0; s < 3; s++) {
+      // PyTorch's raw output of a stride is [1, 64 + 6, H, W]: the box output's channels, then the classes'.
       Tensor want = Npy.read(f.dir().resolve("raw_" + s + ".npy"));
-      Tensor have = outputs.get(s);
-      assertArrayEquals(want.shape(), have.shape());
+      Tensor box = outputs.get(2 * s);
+      Tensor cls = outputs.get(2 * s + 1);
+      assertArrayEquals(new int[] {1, 64, want.dim(2), want.dim(3)}, box.shape());
+      assertArrayEquals(new int[] {1, 6, want.dim(2), want.dim(3)}, cls.shape());
+      float[] have = new float[want.size()];
+      System.arraycopy(box.data(), 0, have, 0, box.size());
+      System.arraycopy(cls.data(), 0, have, box.size(), cls.size());
       double worst = 0;
       for (int i = 0; i < want.size(); i++) {
-        worst = Math.max(worst, Math.abs(want.data()[i] - have.data()[i]) / (1 + Math.abs(want.data()[i])));
+        worst = Math.max(worst, Math.abs(want.data()[i] - have[i]) / (1 + Math.abs(want.data()[i])));
       }
       assertTrue(worst < atol, "stride output " + s + ": worst relative error " + worst);
     }
