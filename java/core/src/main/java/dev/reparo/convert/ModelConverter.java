@@ -144,7 +144,8 @@ public final class ModelConverter {
       refusal = "the model's input has a dynamic batch";
     } else {
       PassManager.PassSummary s = new PassManager(List.of(new CutAnchorFreeDecode())).run(graph).passes().get(0);
-      refusal = s.rewritten() > 0 ? null : s.refused().isEmpty() ? "no decoded head found" : s.refused().get(0);
+      refusal = s.rewritten() > 0 ? null : "not an Ultralytics decoded anchor-free head"
+          + (s.refused().isEmpty() ? "" : ": " + s.refused().get(0));
     }
     if (refusal != null) {
       graph.putMetadata(ModelMetadata.RAW_HEAD_REFUSED, refusal);

@@ -98,7 +98,7 @@ public final class Detector implements AutoCloseable {
       DeployedModel deployed = ModelLocator.locate(model, rawHead);
       String refused = deployed.metadata().get(ModelMetadata.RAW_HEAD_REFUSED);
       if (rawHead && refused != null && deployed.outputNames().size() == 1) { // one output: a decoded head
-        LOG.log(System.Logger.Level.INFO, model + ": runs with its decoded outputs (" + refused + ")");
+        LOG.log(System.Logger.Level.INFO, model + ": head left as exported, its decode not cut off (" + refused + ")");
       }
       return new Detector(deployed, options);
     } catch (IOException e) {

@@ -2,12 +2,14 @@ package dev.reparo.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reparo.ModelFormatException;
 import dev.reparo.backend.Artefact;
 import dev.reparo.backend.DeployedModel;
+import dev.reparo.detect.ModelMetadata;
 import dev.reparo.io.Digests;
 import dev.reparo.testing.Fixture;
 import java.io.IOException;
@@ -71,6 +73,21 @@ class ConversionCacheTest {
     assertEquals(raw.dir(), cache.deploy(yolov8, true).dir());
     assertEquals(decoded.dir(), cache.deploy(yolov8, false).dir());
     assertEquals(2, cache.conversionsRun(), "both found again");
+  }
+
+  @Test
+  void aModelTheCutDoesNotApplyToKeepsItsOutputsAndItsMetadataSaysWhy(@TempDir Path root) throws IOException {
+    Path yolov5 = Fixture.all().stream().filter(f -> f.name().equals("yolov5_export-default-onnx18"))
+        .findFirst().orElseThrow().model();
+    ConversionCache cache = new ConversionCache(root);
+    DeployedModel asked = cache.deploy(yolov5, true);
+    DeployedModel plain = cache.deploy(yolov5);
+    assertEquals(plain.outputNames(), asked.outputNames());
+    assertArrayEquals(plain.outputShapes().get(0), asked.outputShapes().get(0));
+    String why = asked.metadata().get(ModelMetadata.RAW_HEAD_REFUSED);
+    assertTrue(why != null && why.startsWith("not an Ultralytics decoded anchor-free head: output0: "), why);
+    assertNull(asked.metadata().get(ModelMetadata.HEAD_LAYOUT));
+    assertNull(plain.metadata().get(ModelMetadata.RAW_HEAD_REFUSED), "asked for nothing, nothing refused");
   }
 
   @Test
