@@ -11,9 +11,9 @@ import dev.reparo.detect.DetectionHead;
 import dev.reparo.detect.DetectionTask;
 import dev.reparo.detect.DetectorOptions;
 import dev.reparo.format.npy.Npy;
+import dev.reparo.io.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.reparo.io.FileTrees;
 import java.util.List;
 
 /**

@@ -40,12 +40,13 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Option(names = "--raw-head", description = {
       "cut the decode off an Ultralytics anchor-free head exported decoded (YOLOv8/YOLO11/YOLO26",
-      "yolo export): per stride the outputs become the box distributions [1, 4*16, H, W] and",
-      "the class logits [1, C, H, W], which reparo detect decodes only where a class logit",
-      "passes the threshold (it does this by itself when given the .onnx). Saves the per-anchor",
-      "DFL softmax, box arithmetic and sigmoid (YOLOv8t on ncnn: about 5% of the network), but",
-      "the outputs no longer compare with the exporter's (PyTorch's) [1, 4+C, N]; other models",
-      "are converted as if it were not given, with the reason printed"})
+      "yolo export): per stride the outputs become the box distributions [1, 4*R, H, W] (R = 16",
+      "bins, 1 for YOLO26) and the class logits [1, C, H, W], which reparo detect decodes only",
+      "where a class logit passes the threshold (it does this by itself when given the .onnx).",
+      "Saves the per-anchor DFL softmax, box arithmetic and sigmoid (YOLOv8t 320x320 on ncnn,",
+      "1 thread: 1-5%% of the network time, by CPU), but the outputs no longer compare with the",
+      "exporter's (PyTorch's) [1, 4+C, N]; other models are converted as if it were not given,",
+      "with the reason printed"})
   boolean rawHead;
 
   @Option(names = "--keep-onnx", description = "also copy the source model into DIR as model.source.onnx")
