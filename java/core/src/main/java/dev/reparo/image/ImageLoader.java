@@ -6,12 +6,12 @@ import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment;
 import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
 import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
 import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import dev.reparo.InvalidInputException;
 import java.awt.Graphics2D;
 import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -36,6 +36,8 @@ import javax.imageio.stream.ImageInputStream;
  * subsampling (every n-th pixel), so a 30 000 × 30 000 image costs no more than a 50-megapixel
  * one. Anything that is not a decodable image is an {@link InvalidInputException} naming the
  * source, including a JPEG whose data ends early (which decoders would otherwise pad with grey).
+ * Encoded bytes are read in memory: streams from {@code ImageIO.createImageInputStream} would copy
+ * them into a temporary file first (ImageIO's disk cache), twice per image.
  * Stateless and thread-safe.
  */
 public final class ImageLoader {
@@ -67,7 +69,7 @@ public final class ImageLoader {
     } catch (NoSuchFileException e) {
       throw new InvalidInputException(file + ": no such image file");
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (bytes.length == 0 || !readers.hasNext()) {
         throw new InvalidInputException(file + ": not a recognised image format");
@@ -99,7 +101,7 @@ public final class ImageLoader {
       throw new InvalidInputException(source + ": empty file, not an image");
     }
     BufferedImage decoded;
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+    try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw new InvalidInputException(source + ": not a recognised image format");
@@ -201,14 +203,14 @@ public final class ImageLoader {
     if (encoded.length < 4 || (encoded[0] & 0xff) != 0xFF || (encoded[1] & 0xff) != 0xD8) {
       return 1;
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+    try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
       List<JPEGSegment> segments = JPEGSegmentUtil.readSegments(in, 0xFFE1, "Exif");
       if (segments.isEmpty()) {
         return 1;
       }
       InputStream data = segments.get(0).data();
       data.read(); // the pad byte after "Exif\0"
-      try (ImageInputStream exif = ImageIO.createImageInputStream(data)) {
+      try (ImageInputStream exif = new ByteArrayImageInputStream(data.readAllBytes())) {
         Directory dir = new TIFFReader().read(exif);
         Entry e = dir.getEntryById(TIFF.TAG_ORIENTATION);
         if (e != null && e.getValue() instanceof Number n && n.intValue() >= 1 && n.intValue() <= 8) {
