@@ -192,7 +192,8 @@ final class DetectCommand implements Callable<Integer> {
       boolean perLine = expected < 0 || expected <= 20;
       DetectPipeline.Settings settings = new DetectPipeline.Settings(frames, out, format, io, ids, perLine);
       DetectPipeline.Outcome r;
-      ImageFiles ahead = src instanceof ImageFiles files && io > 0 ? files.decodingAhead(io) : null;
+      // Decoders also letterbox each image, so that the inference thread only runs the model.
+      ImageFiles ahead = src instanceof ImageFiles files && io > 0 ? files.decodingAhead(io, f -> f.preparedFor(d)) : null;
       try {
         r = new DetectPipeline(settings, o, err).run(ahead != null ? ahead : src, f -> f.detect(d), stop);
       } finally {

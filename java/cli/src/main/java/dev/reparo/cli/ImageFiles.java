@@ -6,12 +6,14 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Images as a {@link FrameSource}, in list order: files, or http(s) URLs fetched when their turn
  * comes; unreadable ones (and failed downloads) come as problems. Decoded one at a time on the
  * caller's thread, or ahead of it on a pool ({@link #decodingAhead}): at most {@link #ahead()}
- * decoded images wait at any time. Not thread-safe: iterate from one thread.
+ * decoded images wait at any time; decoders may also prepare each image for detection
+ * ({@link #decodingAhead(int, UnaryOperator)}). Not thread-safe: iterate from one thread.
  */
 final class ImageFiles implements FrameSource {
   /** Decodes one image file; throws {@link ReparoException} for a file that is not a readable image. */
@@ -22,6 +24,7 @@ final class ImageFiles implements FrameSource {
 
   private final List<SourceResolver.ImageRef> images;
   private final Decoder decoder;
+  private final UnaryOperator<Frame> prepare;
   private final OrderedTasks<Frame> ahead;
   private int submitted;
   private int next;
@@ -32,24 +35,35 @@ final class ImageFiles implements FrameSource {
 
   /** {@code threads} decoders working ahead of the caller; 0 decodes in {@link #next()}. */
   ImageFiles(List<Path> files, Decoder decoder, int threads) {
-    this(files.stream().map(SourceResolver.ImageRef::of).toArray(SourceResolver.ImageRef[]::new), decoder, threads);
+    this(files.stream().map(SourceResolver.ImageRef::of).toArray(SourceResolver.ImageRef[]::new), decoder, threads,
+        UnaryOperator.identity());
   }
 
-  private ImageFiles(SourceResolver.ImageRef[] images, Decoder decoder, int threads) {
+  private ImageFiles(SourceResolver.ImageRef[] images, Decoder decoder, int threads, UnaryOperator<Frame> prepare) {
     this.images = List.of(images);
     this.decoder = decoder;
+    this.prepare = prepare;
     // Two per decoder keep each busy while the caller takes one; more only holds memory.
     this.ahead = threads > 0 ? new OrderedTasks<>("decode", threads, 2 * threads) : null;
   }
 
   /** Files and URLs as {@link SourceResolver} resolved them. */
   static ImageFiles of(List<SourceResolver.ImageRef> images) {
-    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new), ImageLoader::read, 0);
+    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new), ImageLoader::read, 0,
+        UnaryOperator.identity());
   }
 
   /** The same images decoded by {@code threads} threads ahead of the caller (0: in {@link #next()}). */
   ImageFiles decodingAhead(int threads) {
-    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new), decoder, threads);
+    return decodingAhead(threads, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #decodingAhead(int)}, each readable image also passed through {@code prepare} on the
+   * thread that decoded it (e.g. {@link Frame#preparedFor}), which must be thread-safe.
+   */
+  ImageFiles decodingAhead(int threads, UnaryOperator<Frame> prepare) {
+    return new ImageFiles(images.toArray(SourceResolver.ImageRef[]::new), decoder, threads, prepare);
   }
 
   /** The most decoded images waiting, 0 when decoding in {@link #next()}. */
@@ -92,13 +106,15 @@ final class ImageFiles implements FrameSource {
   private Frame decode(int i) throws IOException {
     SourceResolver.ImageRef ref = images.get(i);
     Path file = ref.file();
+    Frame frame;
     try {
       BufferedImage image = ref.url() == null ? decoder.decode(file)
           : ImageLoader.read(SourceResolver.fetch(ref.url()), ref.name());
-      return new Frame(i, ref.name(), file, image.getWidth(), image.getHeight(), image, null, 0, null);
+      frame = Frame.ofImage(i, ref.name(), file, image);
     } catch (ReparoException e) {
-      return new Frame(i, ref.name(), file, 0, 0, null, null, 0, e.getMessage());
+      return Frame.unreadable(i, ref.name(), file, e.getMessage());
     }
+    return prepare.apply(frame);  // outside the catch: an image the detector rejects is no unreadable file
   }
 
   @Override

@@ -170,6 +170,37 @@ class DetectPipelineTest {
     }
   }
 
+  /** What the decoders prepare reaches the detector with its own frame; unreadable files are not prepared. */
+  @Test
+  void decodersPrepareEachReadableFrameForTheDetector(@TempDir Path dir) throws Exception {
+    java.util.Set<String> preparers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    AtomicInteger prepared = new AtomicInteger();
+    try (ImageFiles files = new ImageFiles(files(dir, 60, ".png"), f -> {
+      if (index(f) % 10 == 3) {
+        throw new InvalidInputException(f + ": not an image");
+      }
+      return image(f);
+    }, 0)) {
+      ImageFiles src = files.decodingAhead(2, f -> {
+        preparers.add(Thread.currentThread().getName());
+        prepared.incrementAndGet();
+        dev.reparo.detect.Letterbox box = dev.reparo.detect.Letterbox.fixed(f.width(), f.height(), 64, 64);
+        return new Frame(f.index(), f.name(), f.file(), f.width(), f.height(), f.image(), null, 0, null,
+            new dev.reparo.detect.PreparedImage(box, dev.reparo.backend.PreparedInput.of(null, dev.reparo.Tensor.zeros(1))));  // never run here
+      });
+      try (src) {
+        DetectPipeline.Outcome r = pipeline(settings(null, 0, false), null).run(src, f -> {
+          assertEquals(f.width(), f.prepared().letterbox().imageWidth(), "frame " + f.index() + " got its own preparation");
+          return oneBox(f);
+        }, new AtomicBoolean());
+        assertEquals(54, r.count());
+        assertEquals(6, r.skipped());
+      }
+    }
+    assertEquals(54, prepared.get(), "each readable image prepared once");
+    assertTrue(preparers.stream().anyMatch(n -> n.startsWith("reparo-decode")), "prepared on the decoders: " + preparers);
+  }
+
   @Test
   void encodingBehindHoldsAtMostItsQueueOfImages(@TempDir Path dir) throws Exception {
     AtomicInteger encoded = new AtomicInteger();

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A model loaded into a backend, ready to run. Implementations must be safe for concurrent
- * {@link #run}, {@link #runBatch} and {@link #preprocess} calls from many threads; {@link #close} must be called once
+ * {@link #run}, {@link #runBatch}, {@link #preprocess} and {@link #prepare} calls from many threads; {@link #close} must be called once
  * no call is in flight (it is idempotent).
  */
 public interface LoadedModel extends AutoCloseable {
@@ -23,6 +23,15 @@ public interface LoadedModel extends AutoCloseable {
    * backend can.
    */
   Tensor preprocess(ByteBuffer bgr, int width, int height, int stride, ImageInput input);
+
+  /**
+   * Pre-processes for a later run, possibly on another thread: {@code prepare(...).run()} returns
+   * what {@link #runImage} does. The default holds {@link #preprocess}'s tensor; backends override
+   * it to keep the input where they run it from.
+   */
+  default PreparedInput prepare(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    return PreparedInput.of(this, preprocess(bgr, width, height, stride, input));
+  }
 
   /**
    * Pre-processes and runs in one step: {@code run(preprocess(...))}, which backends override to

@@ -8,6 +8,7 @@ import dev.reparo.backend.DeployedModel;
 import dev.reparo.backend.ImageInput;
 import dev.reparo.backend.ImagePlacement;
 import dev.reparo.backend.LoadedModel;
+import dev.reparo.backend.PreparedInput;
 import dev.reparo.ncnn.bridge.ncnn_mat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -75,9 +76,27 @@ final class NcnnLoadedModel implements LoadedModel {
 
   @Override
   public List<Tensor> runImage(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
-    ImagePlacement box = input.placement();
-    ncnn_mat mat = Ncnn.letterboxMat(bgr, PixelFormat.BGR, input.rgb(), width, height, stride, box, input.fill(),
+    ncnn_mat mat = letterboxMat(bgr, width, height, stride, input);
+    try {
+      return run(mat, input.placement());
+    } finally {
+      ncnn_mat_destroy(mat);
+    }
+  }
+
+  /** The letterboxed image stays a native Mat until it runs: nothing passes through Java. */
+  @Override
+  public PreparedInput prepare(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    return new NcnnPreparedInput(this, letterboxMat(bgr, width, height, stride, input), input.placement());
+  }
+
+  private static ncnn_mat letterboxMat(ByteBuffer bgr, int width, int height, int stride, ImageInput input) {
+    return Ncnn.letterboxMat(bgr, PixelFormat.BGR, input.rgb(), width, height, stride, input.placement(), input.fill(),
         input.mean(), input.norm());
+  }
+
+  /** Runs a letterboxed image held in {@code mat} (which the caller still owns and destroys). */
+  List<Tensor> run(ncnn_mat mat, ImagePlacement box) {
     try (NcnnSession session = net.newSession()) {
       session.input(model.inputName(), mat, new int[] {3, box.inputHeight(), box.inputWidth()});
       List<Tensor> outputs = new ArrayList<>(model.outputNames().size());
@@ -87,8 +106,6 @@ final class NcnnLoadedModel implements LoadedModel {
             box.inputWidth() + "x" + box.inputHeight() + " image"));
       }
       return outputs;
-    } finally {
-      ncnn_mat_destroy(mat);
     }
   }
 

@@ -128,6 +128,38 @@ class DetectorOnNcnnTest {
     }
   }
 
+  /**
+   * An image prepared ahead ({@code reparo detect}'s decoders do this on their threads) gives
+   * exactly the detections of the image itself, whatever its size and aspect, as often as it runs;
+   * once closed it runs no more.
+   */
+  @Test
+  void aPreparedImageDetectsExactlyAsTheImage() {
+    Path demo = Path.of(System.getProperty("reparo.demo.model"));
+    try (Detector d = Detector.open(demo, DetectorOptions.builder().threads(1).backend(BackendKind.NCNN).build())) {
+      dev.reparo.data.SceneGenerator scenes = new dev.reparo.data.SceneGenerator(5);
+      int found = 0;
+      int[][] sizes = {{320, 320}, {640, 480}, {333, 517}};
+      for (int i = 0; i < sizes.length; i++) {
+        BufferedImage scene = scenes.generate(i).image();
+        BufferedImage img = new BufferedImage(sizes[i][0], sizes[i][1], BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = img.createGraphics();
+        g.drawImage(scene, 0, 0, sizes[i][0], sizes[i][1], null);
+        g.dispose();
+        List<Detection> direct = d.detect(img);
+        try (dev.reparo.detect.PreparedImage prepared = d.prepare(img)) {
+          assertEquals(sizes[i][0], prepared.letterbox().imageWidth());
+          assertEquals(direct, d.detect(prepared));
+          assertEquals(direct, d.detect(prepared), "a prepared image runs again unchanged");
+          prepared.close();
+          assertThrows(IllegalStateException.class, () -> d.detect(prepared));
+        }  // closing twice is fine
+        found += direct.size();
+      }
+      assertTrue(found >= 3, "the demo model finds objects in the scenes: " + found);
+    }
+  }
+
   @Test
   void detectorOpensOnnxConvertsOnceAndDetects(@TempDir Path dir) throws Exception {
     System.setProperty("reparo.cache", dir.toString());
