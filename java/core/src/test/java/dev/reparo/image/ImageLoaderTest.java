@@ -46,12 +46,17 @@ class ImageLoaderTest {
     byte[] payload = new byte[6 + tiff.capacity()];
     System.arraycopy("Exif\0\0".getBytes(), 0, payload, 0, 6);
     System.arraycopy(tiff.array(), 0, payload, 6, tiff.capacity());
+    return withSegment(jpeg, 0xE1, payload);
+  }
+
+  /** Inserts an APPn segment ({@code marker} 0xE0 + n) holding {@code payload} right after the JPEG's SOI. */
+  private static byte[] withSegment(byte[] jpeg, int marker, byte[] payload) {
     int len = payload.length + 2;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0xFF);
     out.write(0xD8);
     out.write(0xFF);
-    out.write(0xE1);
+    out.write(marker);
     out.write(len >> 8);
     out.write(len & 0xff);
     out.writeBytes(payload);
@@ -91,6 +96,57 @@ class ImageLoaderTest {
     assertTrue(reddish(ImageLoader.read(withOrientation(jpeg, 2), "two.jpg"), 35, 10));
     assertTrue(reddish(ImageLoader.read(withOrientation(jpeg, 1), "one.jpg"), 5, 10));
     assertEquals(6, ImageLoader.exifOrientation(withOrientation(jpeg, 6)));
+  }
+
+  /**
+   * JPEGs without colour management are decoded straight into BGR, the others as the reader does
+   * by itself; either way the pixels are exactly those of the reader's own BGR image.
+   */
+  @Test
+  void everyKindOfJpegDecodesToTheReadersOwnPixels() throws IOException {
+    BufferedImage scene = new dev.reparo.data.SceneGenerator(3).generate(0).image();
+    java.util.List<byte[]> plain = new java.util.ArrayList<>();
+    for (int[] size : new int[][] {{640, 480}, {333, 517}, {17, 9}, {1, 1}}) {
+      BufferedImage img = new BufferedImage(size[0], size[1], BufferedImage.TYPE_3BYTE_BGR);
+      Graphics2D g = img.createGraphics();
+      g.drawImage(scene, 0, 0, size[0], size[1], null);
+      g.dispose();
+      plain.add(encode(img, "jpg"));
+    }
+    byte[] jpeg = plain.get(1);
+    plain.add(withOrientation(jpeg, 6));
+    BufferedImage gray = new BufferedImage(64, 48, BufferedImage.TYPE_BYTE_GRAY);
+    gray.createGraphics().drawImage(scene, 0, 0, 64, 48, null);
+    byte[] profile = java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_LINEAR_RGB).getData();
+    ByteArrayOutputStream icc = new ByteArrayOutputStream();
+    icc.writeBytes("ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    icc.write(1);  // chunk 1 of 1
+    icc.write(1);
+    icc.writeBytes(profile);
+    // Adobe APP14: version 100, no flags, transform 1 (YCbCr).
+    byte[] adobe = {'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 1};
+    java.util.List<byte[]> managed = java.util.List.of(withSegment(jpeg, 0xE2, icc.toByteArray()),
+        withSegment(jpeg, 0xEE, adobe), encode(gray, "jpg"));
+    for (byte[] p : plain) {
+      assertTrue(ImageLoader.plainColourJpeg(p));
+    }
+    assertTrue(!ImageLoader.plainColourJpeg(managed.get(0)) && !ImageLoader.plainColourJpeg(managed.get(1)));
+    assertTrue(!ImageLoader.plainColourJpeg(encode(gray, "png")));
+    java.util.List<byte[]> all = new java.util.ArrayList<>(plain);
+    all.addAll(managed);
+    for (int i = 0; i < all.size(); i++) {
+      byte[] bytes = all.get(i);
+      BufferedImage own = ImageLoader.toBgr(ImageIO.read(new java.io.ByteArrayInputStream(bytes)));
+      int orientation = ImageLoader.exifOrientation(bytes);
+      BufferedImage want = orientation > 1 ? ImageLoader.orient(own, orientation) : own;
+      BufferedImage got = ImageLoader.read(bytes, "jpeg " + i);
+      assertEquals(BufferedImage.TYPE_3BYTE_BGR, got.getType());
+      assertArrayEquals(samples(want), samples(got), "jpeg " + i);
+    }
+  }
+
+  private static byte[] samples(BufferedImage bgr) {
+    return (byte[]) bgr.getRaster().getDataElements(0, 0, bgr.getWidth(), bgr.getHeight(), null);
   }
 
   @Test
