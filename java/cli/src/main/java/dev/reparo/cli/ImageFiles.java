@@ -1,11 +1,14 @@
 package dev.reparo.cli;
 
 import dev.reparo.ReparoException;
+import dev.reparo.detect.PreparedImage;
 import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,6 +29,8 @@ final class ImageFiles implements FrameSource {
   private final Decoder decoder;
   private final UnaryOperator<Frame> prepare;
   private final OrderedTasks<Frame> ahead;
+  /** Prepared inputs decoded ahead and not yet taken: {@link #close} releases them (native memory for ncnn). */
+  private final Set<PreparedImage> untaken = ConcurrentHashMap.newKeySet();
   private int submitted;
   private int next;
 
@@ -88,19 +93,30 @@ final class ImageFiles implements FrameSource {
     }
     while (!ahead.full() && submitted < images.size()) {
       int i = submitted++;
-      ahead.submit(() -> decode(i));
+      ahead.submit(() -> held(decode(i)));
     }
     if (ahead.isEmpty()) {
       return null;
     }
     try {
-      return ahead.takeOldest();
+      Frame f = ahead.takeOldest();
+      if (f.prepared() != null) {
+        untaken.remove(f.prepared());  // the caller's to close now
+      }
+      return f;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while decoding " + images.get(next).name(), e);
     } finally {
       next++;
     }
+  }
+
+  private Frame held(Frame f) {
+    if (f.prepared() != null) {
+      untaken.add(f.prepared());
+    }
+    return f;
   }
 
   private Frame decode(int i) throws IOException {
@@ -127,11 +143,16 @@ final class ImageFiles implements FrameSource {
     return null;
   }
 
-  /** Stops the decoders; images decoded ahead and not taken are dropped. */
+  /**
+   * Stops the decoders; images decoded ahead and not taken are dropped, their prepared inputs
+   * released (a run cut short by a frame limit, a stop or an error holds no native memory after).
+   */
   @Override
   public void close() {
     if (ahead != null) {
       ahead.close();
+      untaken.forEach(PreparedImage::close);
+      untaken.clear();
     }
   }
 }

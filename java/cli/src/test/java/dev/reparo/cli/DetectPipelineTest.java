@@ -201,6 +201,42 @@ class DetectPipelineTest {
     assertTrue(preparers.stream().anyMatch(n -> n.startsWith("reparo-decode")), "prepared on the decoders: " + preparers);
   }
 
+  /** Inputs prepared ahead for frames never taken (a run cut short) are released when the source closes. */
+  @Test
+  void closingReleasesWhatTheDecodersPreparedAndNobodyTook(@TempDir Path dir) throws Exception {
+    AtomicInteger open = new AtomicInteger();
+    Frame first;
+    try (ImageFiles files = new ImageFiles(files(dir, 20, ".png"), DetectPipelineTest::image, 0);
+        ImageFiles src = files.decodingAhead(2, f -> {
+          open.incrementAndGet();
+          dev.reparo.backend.PreparedInput input = new dev.reparo.backend.PreparedInput() {
+            private boolean closed;
+
+            @Override
+            public List<dev.reparo.Tensor> run() {
+              return List.of();
+            }
+
+            @Override
+            public void close() {
+              if (!closed) {
+                closed = true;
+                open.decrementAndGet();
+              }
+            }
+          };
+          return new Frame(f.index(), f.name(), f.file(), f.width(), f.height(), f.image(), null, 0, null,
+              new dev.reparo.detect.PreparedImage(dev.reparo.detect.Letterbox.fixed(f.width(), f.height(), 8, 8), input));
+        })) {
+      first = src.next();
+      src.next().prepared().close();
+      Thread.sleep(50);  // the decoders fill their window
+    }
+    assertEquals(1, open.get(), "only the frame taken and not yet closed holds its input");
+    first.prepared().close();
+    assertEquals(0, open.get());
+  }
+
   @Test
   void encodingBehindHoldsAtMostItsQueueOfImages(@TempDir Path dir) throws Exception {
     AtomicInteger encoded = new AtomicInteger();

@@ -160,7 +160,8 @@ public final class ImageLoader {
         r.abort();
       }
     });
-    ImageTypeSpecifier type = plainColour && pixels <= maxPixels ? reader.getImageTypes(0).next() : null;
+    Iterator<ImageTypeSpecifier> types = plainColour && pixels <= maxPixels ? reader.getImageTypes(0) : null;
+    ImageTypeSpecifier type = types != null && types.hasNext() ? types.next() : null;
     BufferedImage img = type != null && type.getBufferedImageType() == BufferedImage.TYPE_3BYTE_BGR
         ? readRgbAsBgr(reader, param, w, h, type.getColorModel())
         : reader.read(0, param);
