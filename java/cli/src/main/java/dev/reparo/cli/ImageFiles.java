@@ -6,9 +6,10 @@ import dev.reparo.image.ImageLoader;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,7 +31,8 @@ final class ImageFiles implements FrameSource {
   private final UnaryOperator<Frame> prepare;
   private final OrderedTasks<Frame> ahead;
   /** Prepared inputs decoded ahead and not yet taken: {@link #close} releases them (native memory for ncnn). */
-  private final Set<PreparedImage> untaken = ConcurrentHashMap.newKeySet();
+  private final Set<PreparedImage> untaken =
+      Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
   private int submitted;
   private int next;
 
@@ -151,8 +153,10 @@ final class ImageFiles implements FrameSource {
   public void close() {
     if (ahead != null) {
       ahead.close();
-      untaken.forEach(PreparedImage::close);
-      untaken.clear();
+      synchronized (untaken) {
+        untaken.forEach(PreparedImage::close);
+        untaken.clear();
+      }
     }
   }
 }
