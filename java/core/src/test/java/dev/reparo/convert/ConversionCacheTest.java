@@ -61,11 +61,11 @@ class ConversionCacheTest {
 
   @Test
   void theRawHeadFormIsAnEntryOfItsOwn(@TempDir Path root) throws IOException {
-    Path yolov8 = Fixture.all().stream().filter(f -> f.name().equals("ultralytics_yolov8t-default-onnx18"))
-        .findFirst().orElseThrow().model();
-    ConversionCache cache = new ConversionCache(root);
-    DeployedModel raw = cache.deploy(yolov8, true);
-    DeployedModel decoded = cache.deploy(yolov8);
+    Path yolov8 = fixture("ultralytics_yolov8t-default-onnx18");
+    BothForms both = deployBoth(root, yolov8);
+    ConversionCache cache = both.cache();
+    DeployedModel raw = both.raw();
+    DeployedModel decoded = both.decoded();
     assertEquals(2, cache.conversionsRun(), "neither form is taken for the other");
     assertTrue(raw.dir().getFileName().toString().endsWith(ConversionCache.RAW_HEAD_SUFFIX), raw.dir().toString());
     assertEquals(6, raw.outputNames().size(), "box and class outputs of three strides");
@@ -77,11 +77,9 @@ class ConversionCacheTest {
 
   @Test
   void aModelTheCutDoesNotApplyToKeepsItsOutputsAndItsMetadataSaysWhy(@TempDir Path root) throws IOException {
-    Path yolov5 = Fixture.all().stream().filter(f -> f.name().equals("yolov5_export-default-onnx18"))
-        .findFirst().orElseThrow().model();
-    ConversionCache cache = new ConversionCache(root);
-    DeployedModel asked = cache.deploy(yolov5, true);
-    DeployedModel plain = cache.deploy(yolov5);
+    BothForms both = deployBoth(root, fixture("yolov5_export-default-onnx18"));
+    DeployedModel asked = both.raw();
+    DeployedModel plain = both.decoded();
     assertEquals(plain.outputNames(), asked.outputNames());
     assertArrayEquals(plain.outputShapes().get(0), asked.outputShapes().get(0));
     String why = asked.metadata().get(ModelMetadata.RAW_HEAD_REFUSED);
@@ -211,5 +209,18 @@ class ConversionCacheTest {
     Path root = dir.resolve("cache");
     assertThrows(ModelFormatException.class, () -> new ConversionCache(root).deploy(broken));
     assertEquals(List.of(), listing(root).stream().filter(Files::isDirectory).toList(), "no entry, no temporary");
+  }
+
+  private static Path fixture(String name) {
+    return Fixture.all().stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow().model();
+  }
+
+  /** The model deployed with the raw head asked for, then as exported, in one cache. */
+  private record BothForms(ConversionCache cache, DeployedModel raw, DeployedModel decoded) {}
+
+  private static BothForms deployBoth(Path root, Path model) throws IOException {
+    ConversionCache cache = new ConversionCache(root);
+    DeployedModel raw = cache.deploy(model, true);
+    return new BothForms(cache, raw, cache.deploy(model));
   }
 }

@@ -15,7 +15,6 @@ import dev.reparo.graph.ValueInfo;
 import dev.reparo.onnx.OnnxWriter;
 import dev.reparo.passes.ncnn.NcnnLowering;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,21 +25,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  * apply to keep their channel counts.
  */
 class NcnnPadUnpackedChannelsTest {
-  private final Random rng = new Random(8);
-  private int count;
-
   @ParameterizedTest(name = "{0} activation after the depth-wise layer")
   @CsvSource({"None", "Sigmoid"})
   void padsTheBranchToEightChannelsAndMatchesOnnxRuntime(String after) {
-    Graph g = new Graph("pad", 13);
+    TestGraph t = new TestGraph("pad", 8);
+    Graph g = t.graph;
     g.addInput(ValueInfo.of("x", DataType.FLOAT, 1, 12, 9, 11));
-    String y = conv(g, op(g, Node.builder("Relu").inputs(conv(g, "x", 12, 30, 1, 1))), 30, 30, 3, 30);
+    String y = t.conv(t.op(Node.builder("Relu").inputs(t.conv("x", 12, 30, 1, 1, 1))), 30, 30, 3, 1, 30);
     if (after.equals("Sigmoid")) { // sigmoid(0) = 0.5 on the padded channels: the reader's zero weights hide it
-      y = op(g, Node.builder("Sigmoid").inputs(y));
+      y = t.op(Node.builder("Sigmoid").inputs(y));
     }
-    String out = conv(g, y, 30, 7, 1, 1);
+    String out = t.conv(y, 30, 7, 1, 1, 1);
     g.addOutput(new ValueInfo(out, DataType.FLOAT, Shape.unknown()));
-    Tensor x = noise(1, 12, 9, 11);
+    Tensor x = t.noise(1, 1, 12, 9, 11);
     Map<String, Tensor> expected = OnnxRuntime.run(OnnxWriter.toBytes(g), Map.of("x", x));
 
     NcnnLowering.lower(g);
@@ -59,13 +56,14 @@ class NcnnPadUnpackedChannelsTest {
   void leavesPackableCountsChainsWithoutDepthWiseAndQuantizationLoweringAlone() {
     for (int variant = 0; variant < 3; variant++) {
       int c = variant == 0 ? 28 : 30; // 28: a multiple of 4
-      Graph g = new Graph("pad", 13);
+      TestGraph t = new TestGraph("pad", 8);
+    Graph g = t.graph;
       g.addInput(ValueInfo.of("x", DataType.FLOAT, 1, 12, 9, 11));
-      String y = op(g, Node.builder("Relu").inputs(conv(g, "x", 12, c, 1, 1)));
+      String y = t.op(Node.builder("Relu").inputs(t.conv("x", 12, c, 1, 1, 1)));
       if (variant != 1) { // variant 1: no depth-wise layer between the two convolutions
-        y = conv(g, y, c, c, 3, c);
+        y = t.conv(y, c, c, 3, 1, c);
       }
-      g.addOutput(new ValueInfo(conv(g, y, c, 7, 1, 1), DataType.FLOAT, Shape.unknown()));
+      g.addOutput(new ValueInfo(t.conv(y, c, 7, 1, 1, 1), DataType.FLOAT, Shape.unknown()));
       if (variant == 2) {
         NcnnLowering.lowerForQuantization(g);
       } else {
@@ -80,37 +78,7 @@ class NcnnPadUnpackedChannelsTest {
         .toArray();
   }
 
-  private String conv(Graph g, String x, int cin, int cout, int k, int group) {
-    float[] w = new float[cout * cin / group * k * k];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) rng.nextGaussian() * 0.5f;
-    }
-    float[] b = new float[cout];
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (float) rng.nextGaussian();
-    }
-    int p = k / 2;
-    return op(g, Node.builder("Conv").inputs(x, weight(g, Tensor.of(w, cout, cin / group, k, k)), weight(g, Tensor.of(b, cout)))
-        .intsAttr("kernel_shape", k, k).intsAttr("pads", p, p, p, p).intAttr("group", group));
-  }
 
-  private String op(Graph g, Node.Builder b) {
-    String out = "v" + count++;
-    g.addNode(b.name("n_" + out).outputs(out).build());
-    return out;
-  }
 
-  private String weight(Graph g, Tensor t) {
-    String name = "w" + count++;
-    g.putInitializer(name, t);
-    return name;
-  }
 
-  private Tensor noise(int... shape) {
-    float[] v = new float[(int) Tensor.elementCount(shape)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) rng.nextGaussian();
-    }
-    return Tensor.of(v, shape);
-  }
 }

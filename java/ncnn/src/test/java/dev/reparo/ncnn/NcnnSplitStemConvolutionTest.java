@@ -17,7 +17,6 @@ import dev.reparo.onnx.OnnxWriter;
 import dev.reparo.passes.PassManager;
 import dev.reparo.passes.ncnn.NcnnLowering;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,22 +28,20 @@ import org.junit.jupiter.params.provider.CsvSource;
  * graph; without a downsampling pooling, or on 4 input channels, it stays one layer.
  */
 class NcnnSplitStemConvolutionTest {
-  private final Random rng = new Random(5);
-  private int count;
-
   @ParameterizedTest(name = "{0} outputs, {1}, stride {2}")
   @CsvSource({"16, Relu, 2", "16, SiLU, 2", "16, Relu, 1", "16, None, 2"})
   void splitsTheStemBeforeAPoolingAndMatchesOnnxRuntime(int outputs, String activation, int stride) {
-    Graph g = new Graph("stem", 13);
+    TestGraph t = new TestGraph("stem", 5);
+    Graph g = t.graph;
     g.addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 20, 24));
-    String y = activate(g, conv(g, "x", 3, outputs, 3, stride), activation);
-    y = op(g, Node.builder("MaxPool").inputs(y).intsAttr("kernel_shape", 3, 3).intsAttr("strides", 2, 2)
+    String y = activate(t, t.conv("x", 3, outputs, 3, stride, 1), activation);
+    y = t.op(Node.builder("MaxPool").inputs(y).intsAttr("kernel_shape", 3, 3).intsAttr("strides", 2, 2)
         .intsAttr("pads", 1, 1, 1, 1));
-    String mixed = conv(g, y, outputs, 5, 1, 1); // reads every channel: the join must keep their order
+    String mixed = t.conv(y, outputs, 5, 1, 1, 1); // reads every channel: the join must keep their order
     g.addOutput(new ValueInfo(y, DataType.FLOAT, Shape.unknown()));
     g.addOutput(new ValueInfo(mixed, DataType.FLOAT, Shape.unknown()));
 
-    Tensor x = noise(1, 3, 20, 24);
+    Tensor x = t.noise(2, 1, 3, 20, 24);
     Map<String, Tensor> expected = OnnxRuntime.run(OnnxWriter.toBytes(g), Map.of("x", x));
     PassManager.Report report = NcnnLowering.lower(g);
     NcnnFiles files = NcnnWriter.render(g, WeightStorage.FP32);
@@ -63,13 +60,14 @@ class NcnnSplitStemConvolutionTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({"no pooling after it, 3, 16", "four input channels, 4, 16", "32 outputs, 3, 32", "24 outputs, 3, 24"})
   void leavesOtherConvolutionsAlone(String why, int inputChannels, int outputs) {
-    Graph g = new Graph("stem", 13);
+    TestGraph t = new TestGraph("stem", 5);
+    Graph g = t.graph;
     g.addInput(ValueInfo.of("x", DataType.FLOAT, 1, inputChannels, 16, 16));
-    String y = activate(g, conv(g, "x", inputChannels, outputs, 3, 2), "Relu");
+    String y = activate(t, t.conv("x", inputChannels, outputs, 3, 2, 1), "Relu");
     if (inputChannels == 4 || outputs != 16) {
-      y = op(g, Node.builder("MaxPool").inputs(y).intsAttr("kernel_shape", 2, 2).intsAttr("strides", 2, 2));
+      y = t.op(Node.builder("MaxPool").inputs(y).intsAttr("kernel_shape", 2, 2).intsAttr("strides", 2, 2));
     }
-    String out = conv(g, y, outputs, 8, 3, 1);
+    String out = t.conv(y, outputs, 8, 3, 1, 1);
     g.addOutput(new ValueInfo(out, DataType.FLOAT, Shape.unknown()));
     NcnnLowering.lower(g);
     NcnnFiles files = NcnnWriter.render(g, WeightStorage.FP32);
@@ -80,11 +78,12 @@ class NcnnSplitStemConvolutionTest {
   @Test
   void afterInt8LoweringOnlyAnFp32StemIsSplit() {
     for (boolean quantized : new boolean[] {false, true}) {
-      Graph g = new Graph("stem", 13);
+      TestGraph t = new TestGraph("stem", 5);
+    Graph g = t.graph;
       g.addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 16, 16));
-      String y = op(g, Node.builder("MaxPool").inputs(activate(g, conv(g, "x", 3, 16, 3, 2), "Relu"))
+      String y = t.op(Node.builder("MaxPool").inputs(activate(t, t.conv("x", 3, 16, 3, 2, 1), "Relu"))
           .intsAttr("kernel_shape", 2, 2).intsAttr("strides", 2, 2));
-      g.addOutput(new ValueInfo(conv(g, y, 16, 8, 3, 1), DataType.FLOAT, Shape.unknown()));
+      g.addOutput(new ValueInfo(t.conv(y, 16, 8, 3, 1, 1), DataType.FLOAT, Shape.unknown()));
       NcnnLowering.lowerForQuantization(g);
       assertEquals(2, g.nodes().stream().filter(n -> n.opType().equals("Convolution")).count(),
           "calibration sees the stem whole");
@@ -97,47 +96,17 @@ class NcnnSplitStemConvolutionTest {
     }
   }
 
-  private String conv(Graph g, String x, int cin, int cout, int k, int stride) {
-    float[] w = new float[cout * cin * k * k];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) rng.nextGaussian() * 0.5f;
-    }
-    float[] b = new float[cout];
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (float) rng.nextGaussian();
-    }
-    int p = k / 2;
-    return op(g, Node.builder("Conv").inputs(x, weight(g, Tensor.of(w, cout, cin, k, k)), weight(g, Tensor.of(b, cout)))
-        .intsAttr("kernel_shape", k, k).intsAttr("strides", stride, stride).intsAttr("pads", p, p, p, p));
-  }
 
-  private String activate(Graph g, String x, String activation) {
+  private static String activate(TestGraph t, String x, String activation) {
     return switch (activation) {
-      case "Relu" -> op(g, Node.builder("Relu").inputs(x));
-      case "SiLU" -> op(g, Node.builder("Mul").inputs(x, op(g, Node.builder("Sigmoid").inputs(x))));
+      case "Relu" -> t.op(Node.builder("Relu").inputs(x));
+      case "SiLU" -> t.op(Node.builder("Mul").inputs(x, t.op(Node.builder("Sigmoid").inputs(x))));
       default -> x;
     };
   }
 
-  private String op(Graph g, Node.Builder b) {
-    String out = "v" + count++;
-    g.addNode(b.name("n_" + out).outputs(out).build());
-    return out;
-  }
 
-  private String weight(Graph g, Tensor t) {
-    String name = "w" + count++;
-    g.putInitializer(name, t);
-    return name;
-  }
 
-  private Tensor noise(int... shape) {
-    float[] v = new float[(int) Tensor.elementCount(shape)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) rng.nextGaussian() * 2;
-    }
-    return Tensor.of(v, shape);
-  }
 
   private static Map<String, Integer> layerTypes(NcnnFiles files) {
     Map<String, Integer> types = new TreeMap<>();
