@@ -23,22 +23,23 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Splits a 16-output image stem, a 3x3 convolution on a 1- to 3-channel input, into two
- * convolutions of {@value #PART} outputs, when a downsampling pooling follows it.
+ * Splits an image stem of 16 or 24 outputs, a 3x3 convolution on a 1- to 3-channel input, into
+ * convolutions of {@value #PART} outputs each, when a downsampling pooling follows it.
  *
  * <p>Why: ncnn's x86 build has a fast kernel for a 3x3 convolution from an unpacked input (fewer
  * than 4 channels) only into packs of 8 (and 4) outputs. With 16 outputs (a pack of 16 under
- * AVX-512) it takes the generic packed loop. Measured on an AVX-512 EPYC, 1 thread, 320x320 input:
+ * AVX-512) it takes the generic packed loop, with more it takes im2col + GEMM, whose 27-deep
+ * reduction is mostly packing. Measured on an AVX-512 EPYC, 1 thread, 320x320 input:
  * 3→16 outputs 0.60 ms as one layer, 2 x 0.17 ms as two of 8; with the max-pooling after it and
  * the Concat moved behind the pooling (where the map is a quarter the size), 0.71 → 0.45 ms.
- * Whole models, alternating rounds: YOLOv5-Lite-e 1.09x on an AVX-512 Xeon (1.12-1.16x on the
- * EPYC). Wider stems take im2col + GEMM, and four 8-output convolutions each reading the image
- * again made full-size YOLOv5-Lite-s (32 outputs) 0.95x on the Xeon, so they stay whole. ncnn's
- * ARM build uses the same pack-of-4 kernel whatever the output count, so there the split changes
- * the kernel calls' sizes, not the kernel.
+ * Whole models, alternating rounds on an AVX-512 Xeon: YOLOv5-Lite-e (16 outputs) 1.09x, a
+ * quarter-width YOLOv5-Lite-s (24) 1.11x; but four 8-output convolutions, each reading the image
+ * again, made the full-size YOLOv5-Lite-s (32) 0.95x, so stems above {@value #MAX_PARTS} parts stay
+ * whole. ncnn's ARM build uses the same pack-of-4 kernel whatever the output count, so there the
+ * split changes the kernel calls' sizes, not the kernel.
  *
  * <p>Pattern: a Convolution (group 1, 3x3, dilation 1, stride 1 or 2, any folded activation) whose
- * weights say it reads fewer than 4 channels and writes 16; then the longest chain of per-channel
+ * weights say it reads fewer than 4 channels and writes 16 or 24; then the longest chain of per-channel
  * layers (activations, non-global pooling) that each alone read the previous one's output, which
  * must contain a pooling with a stride above 1. Rewrite: one convolution per 8 outputs (the weights
  * and bias cut along the output axis), each followed by its own copy of the chain, and one Concat
@@ -49,6 +50,9 @@ import java.util.Set;
 public final class SplitStemConvolution extends RewriteRule<SplitStemConvolution.Site> {
   /** Outputs per convolution: the widest pack ncnn's x86 unpacked-input 3x3 kernels write. */
   static final int PART = 8;
+
+  /** The most convolutions a stem becomes (measured: 3 faster, 4 slower than one). */
+  static final int MAX_PARTS = 3;
 
   /** Layers that map each channel to itself, so that a copy per output group computes the same. */
   private static final Set<String> PER_CHANNEL =
@@ -76,9 +80,9 @@ public final class SplitStemConvolution extends RewriteRule<SplitStemConvolution
         || (conv.inputs().size() > 2 && g.initializer(conv.input(2)) == null)) {
       return Match.none();
     }
-    if (outputs != 2 * PART) {
+    if (outputs > MAX_PARTS * PART) {
       return Match.refused(conv.name(), "stays one layer: " + outputs + " outputs would be " + outputs / PART
-          + " convolutions each reading the image again (slower than one, measured at 32)");
+          + " convolutions each reading the image again (slower than one: measured at 32)");
     }
     List<Node> chain = new ArrayList<>();
     boolean downsamples = false;
@@ -98,7 +102,7 @@ public final class SplitStemConvolution extends RewriteRule<SplitStemConvolution
     }
     if (!downsamples) {
       return Match.refused(conv.name(), "stays one layer: no downsampling pooling follows it, and joining "
-          + "two full-size maps again would cost more than the split saves");
+          + outputs / PART + " full-size maps again would cost more than the split saves");
     }
     return Match.at(conv.name(), new Site(conv, weights / (outputs * 9), List.copyOf(chain)));
   }
