@@ -15,6 +15,24 @@ public final class RuleDriver {
   private RuleDriver() {}
 
   public static <S> void run(RewriteRule<S> rule, Graph g, PassLog log) {
+    String last = rewrite(rule, g, log);
+    if (last != null) {
+      try {
+        GraphValidator.validate(g);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("rule '" + rule.name() + "' left an invalid graph after rewriting '"
+            + last + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * {@link #run} without the validation, for graphs the validator does not know (int8 layers'
+   * extra inputs).
+   *
+   * @return the last site rewritten, or null where nothing was
+   */
+  public static <S> String rewrite(RewriteRule<S> rule, Graph g, PassLog log) {
     String last = null;
     for (Node anchor : List.copyOf(g.nodes())) {
       if (!rule.anchors().contains(anchor.opType())
@@ -34,13 +52,6 @@ public final class RuleDriver {
       log.rewrote(m.node());
       last = m.node();
     }
-    if (last != null) {
-      try {
-        GraphValidator.validate(g);
-      } catch (RuntimeException e) {
-        throw new IllegalStateException("rule '" + rule.name() + "' left an invalid graph after rewriting '"
-            + last + "': " + e.getMessage(), e);
-      }
-    }
+    return last;
   }
 }

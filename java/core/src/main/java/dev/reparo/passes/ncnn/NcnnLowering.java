@@ -1,13 +1,10 @@
 package dev.reparo.passes.ncnn;
 
 import dev.reparo.graph.Graph;
-import dev.reparo.graph.Node;
-import dev.reparo.graph.OpSchema;
-import dev.reparo.passes.Match;
-import dev.reparo.passes.RewriteRule;
 import dev.reparo.passes.PassLog;
 import dev.reparo.passes.GraphPass;
 import dev.reparo.passes.PassManager;
+import dev.reparo.passes.RuleDriver;
 import java.util.List;
 
 /**
@@ -72,26 +69,12 @@ public final class NcnnLowering {
    * @return how many sites were rewritten
    */
   public static int fitKernels(Graph lowered) {
-    int rewritten = apply(new SplitStemConvolution(), lowered) + apply(new PadUnpackedChannels(), lowered);
-    if (rewritten > 0) {
+    PassLog log = new PassLog();
+    RuleDriver.rewrite(new SplitStemConvolution(), lowered, log);
+    RuleDriver.rewrite(new PadUnpackedChannels(), lowered, log);
+    if (log.changedGraph()) {
       new SplitSharedBlobs().run(lowered, new PassLog());
     }
-    return rewritten;
-  }
-
-  private static <S> int apply(RewriteRule<S> rule, Graph g) {
-    int n = 0;
-    for (Node anchor : List.copyOf(g.nodes())) {
-      if (!g.nodes().contains(anchor) || !rule.anchors().contains(anchor.opType())
-          || !OpSchema.NCNN_DOMAIN.equals(anchor.domain())) {
-        continue;
-      }
-      Match<S> m = rule.match(g, anchor);
-      if (m.found() && !m.isRefused()) {
-        rule.rewrite(g, m.site());
-        n++;
-      }
-    }
-    return n;
+    return log.rewritten().size();
   }
 }

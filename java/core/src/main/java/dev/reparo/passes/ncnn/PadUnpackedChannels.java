@@ -14,6 +14,7 @@ import dev.reparo.passes.GraphQueries;
 import dev.reparo.passes.Match;
 import dev.reparo.passes.RewriteRule;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -104,11 +105,11 @@ public final class PadUnpackedChannels extends RewriteRule<PadUnpackedChannels.S
     Tensor w = g.initializer(n.input(1));
     int[] shape = w.shape().clone();
     shape[0] = padded;
-    float[] wp = java.util.Arrays.copyOf(w.data(), (int) Tensor.elementCount(shape));
+    float[] wp = Arrays.copyOf(w.data(), (int) Tensor.elementCount(shape));
     List<String> inputs = new ArrayList<>(List.of(n.input(0), putWeight(g, n.input(1), Tensor.of(wp, shape))));
     if (n.inputs().size() > 2) {
       float[] b = g.initializer(n.input(2)).data();
-      inputs.add(putWeight(g, n.input(2), Tensor.of(java.util.Arrays.copyOf(b, padded), padded)));
+      inputs.add(putWeight(g, n.input(2), Tensor.of(Arrays.copyOf(b, padded), padded)));
     }
     Node out = n.withInputs(inputs).withAttribute(Attribute.of(Conv.NUM_OUTPUT, (long) padded))
         .withAttribute(Attribute.of(Conv.WEIGHT_DATA_SIZE, (long) wp.length));
