@@ -195,13 +195,18 @@ public final class ImageLoader {
         false, null);
   }
 
+  /** Whether {@code encoded} starts as a JPEG does (start-of-image marker). */
+  private static boolean isJpeg(byte[] encoded) {
+    return encoded.length >= 4 && (encoded[0] & 0xff) == 0xFF && (encoded[1] & 0xff) == 0xD8;
+  }
+
   /**
    * Whether {@code encoded} is a JPEG without colour management: no ICC profile (APP2) and no Adobe
    * marker (APP14, which CMYK, YCCK and RGB files carry). Decoding such a file converts no colours
    * beyond the decoder's own YCbCr to RGB.
    */
   static boolean plainColourJpeg(byte[] encoded) {
-    if (encoded.length < 4 || (encoded[0] & 0xff) != 0xFF || (encoded[1] & 0xff) != 0xD8) {
+    if (!isJpeg(encoded)) {
       return false;
     }
     try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
@@ -258,7 +263,7 @@ public final class ImageLoader {
 
   /** The EXIF orientation tag (1–8) of a JPEG, or 1 when there is none or it cannot be read. */
   static int exifOrientation(byte[] encoded) {
-    if (encoded.length < 4 || (encoded[0] & 0xff) != 0xFF || (encoded[1] & 0xff) != 0xD8) {
+    if (!isJpeg(encoded)) {
       return 1;
     }
     try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
